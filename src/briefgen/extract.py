@@ -1,0 +1,340 @@
+"""From source text to a grounded :class:`Briefing`: the ask / review / re-ask loop.
+
+:class:`Session` holds the loop's state and never does I/O, so the sync and async drivers share
+every decision. Re-asks are bounded by ``max_attempts`` and ``max_total_tokens``; each sends the
+fixed prompt, the model's latest answer and the exact problems, never the whole history. Token
+usage is summed over every attempt, failed ones included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any
+
+import openai
+
+from briefgen import grounding, prompts
+from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
+from briefgen.llm import Connection, Reply, connect
+from briefgen.review import Review, answer_text, review
+from briefgen.schema import (
+    Actor,
+    Briefing,
+    Draft,
+    Event,
+    Evidence,
+    GroundingCounts,
+    Meta,
+    OpenQuestion,
+    Position,
+    SourceInfo,
+    Usage,
+)
+from briefgen.settings import Settings
+
+TRUNCATED = (
+    "Your answer was cut off at the token limit. Send the JSON object again with fewer and "
+    "shorter items: short quotes, one-sentence descriptions."
+)
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("briefgen")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+def evidence(quote: str, source: str) -> Evidence:
+    """Ground one quote: where it is in the source, and how well it matched."""
+    found = grounding.locate(quote, source)
+    return Evidence(quote=quote, start=found.start, end=found.end, match=found.status)
+
+
+class Session:
+    """The state of briefing one source: what to send next and what to make of each reply.
+
+    Args:
+        source: the source text as loaded; every offset refers to it.
+        settings: the attempt and token budgets.
+        info: metadata the loader already knows (wins over what the model reads off the text).
+    """
+
+    def __init__(
+        self, source: str, settings: Settings, *, info: SourceInfo | None = None
+    ) -> None:
+        if not source.strip():
+            raise SourceError("the source is empty: give a file or text with something to brief")
+        self.source = source
+        self.settings = settings
+        self.info = info or SourceInfo()
+        self.base = prompts.messages(source, publication_date=self.info.date)
+        self.next_messages: list[dict[str, Any]] = list(self.base)
+        self.attempts = 0
+        self.usage = Usage()
+        self.best: tuple[Review, str | None] | None = None
+        self.last_content: str | None = None
+        self.mode = settings.mode
+
+    def _out_of_budget(self) -> bool:
+        return (
+            self.attempts >= self.settings.max_attempts
+            or self.usage.total_tokens >= self.settings.max_total_tokens
+        )
+
+    def feed(self, reply: Reply, *, backend: str, model: str) -> Briefing | None:
+        """Take one reply; return the finished briefing, or None when another ask is needed.
+
+        Raises:
+            RefusalError: the model refused.
+            TruncatedError: the last allowed answer was cut off at the token limit.
+            ExtractionError: no answer ever matched the schema within the budget.
+        """
+        self.attempts += 1
+        self.usage = self.usage + reply.usage
+        self.last_content = reply.content
+        self.mode = reply.mode
+        if reply.refusal:
+            raise RefusalError(
+                f"the model refused to brief this source ({reply.refusal.strip()[:200]}): "
+                "try another model",
+                attempts=self.attempts,
+                usage=self.usage,
+                last_output=reply.content,
+            )
+        if reply.finish_reason == "length":
+            result: Review = Review(None, [TRUNCATED])
+        else:
+            result = review(reply.content, self.source)
+        if result.draft is not None and (
+            self.best is None or len(result.problems) < len(self.best[0].problems)
+        ):
+            self.best = (result, reply.content)
+        if result.ok:
+            return self._build(result, backend=backend, model=model)
+        if self._out_of_budget():
+            if self.best is not None:
+                return self._build(self.best[0], backend=backend, model=model)
+            error = TruncatedError if reply.finish_reason == "length" else ExtractionError
+            reason = (
+                "its answers were cut off at the token limit"
+                if error is TruncatedError
+                else "no answer matched the briefing schema"
+            )
+            raise error(
+                f"the model could not brief this source in {self.attempts} attempt(s): {reason}; "
+                "raise BRIEFGEN_MAX_OUTPUT_TOKENS / --max-attempts or try a stronger model",
+                attempts=self.attempts,
+                usage=self.usage,
+                last_output=reply.content,
+            )
+        self.next_messages = [
+            *self.base,
+            {"role": "assistant", "content": answer_text(reply.content)},
+            {"role": "user", "content": prompts.reask(result.problems)},
+        ]
+        return None
+
+    def _build(self, result: Review, *, backend: str, model: str) -> Briefing:
+        draft = result.draft
+        assert draft is not None
+        source = self.source
+        warnings = [f"unresolved after {self.attempts} attempt(s): {p}" for p in result.problems]
+        present = {
+            a.name
+            for a in draft.actors
+            if any(grounding.locate(f, source).status != "missing" for f in (a.name, *a.aliases))
+        }
+        actors = [
+            Actor(name=a.name, role=a.role or None, kind=a.kind, aliases=a.aliases)
+            for a in draft.actors
+            if a.name in present
+        ]
+
+        def canonical(name: str) -> str:
+            return result.names.get(name.strip().casefold(), name)
+
+        known = {a.name for a in actors}
+        events = []
+        for e in draft.key_events:
+            date, date_text = e.date, e.date_text
+            if date is not None and (
+                date_text is None or grounding.locate(date_text, source).status == "missing"
+            ):
+                date = None  # a date the source does not state is never kept
+            names = [n for n in (canonical(x) for x in e.actors) if n in known]
+            events.append(
+                Event(
+                    date=date,
+                    date_text=date_text,
+                    description=e.description,
+                    actors=list(dict.fromkeys(names)),
+                    evidence=evidence(e.quote, source),
+                )
+            )
+        positions = []
+        for p in draft.positions:
+            speaker = canonical(p.actor)
+            if speaker not in known and grounding.locate(speaker, source).status != "missing":
+                actors.append(Actor(name=speaker, role=None, kind="other"))
+                known.add(speaker)
+            positions.append(
+                Position(actor=speaker, position=p.position, evidence=evidence(p.quote, source))
+            )
+        questions = [
+            OpenQuestion(question=q.question, evidence=evidence(q.quote, source))
+            for q in draft.open_questions
+        ]
+        info = SourceInfo(
+            **{
+                **draft.source.model_dump(),
+                **self.info.model_dump(exclude_none=True),
+            }
+        )
+        briefing = Briefing(
+            title=draft.title,
+            summary=draft.summary,
+            source=info,
+            key_events=events,
+            actors=actors,
+            positions=positions,
+            open_questions=questions,
+            meta=Meta(
+                briefgen_version=version(),
+                backend=backend,
+                model=model,
+                mode=self.mode,
+                attempts=self.attempts,
+                usage=self.usage,
+                grounding=GroundingCounts(),
+                created=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                source_chars=len(source),
+                source_sha256=hashlib.sha256(source.encode("utf-8")).hexdigest(),
+                warnings=warnings,
+            ),
+        )
+        counts = GroundingCounts()
+        for ev in briefing.evidence():
+            setattr(counts, ev.match, getattr(counts, ev.match) + 1)
+        briefing.meta.grounding = counts
+        return briefing
+
+
+class Briefer:
+    """Briefs many sources over one LLM connection (one embedded server for a whole batch).
+
+    Example:
+        >>> with Briefer(Settings.load()) as briefer:  # doctest: +SKIP
+        ...     briefing = briefer.brief(text)
+    """
+
+    def __init__(self, settings: Settings | None = None, *, client: openai.OpenAI | None = None):
+        self.settings = settings or Settings.load()
+        self._client = client
+        self._cm: Any = None
+        self.connection: Connection | None = None
+
+    def __enter__(self) -> Briefer:
+        self._cm = connect(self.settings, client=self._client)
+        self.connection = self._cm.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._cm is not None:
+            self._cm.__exit__(exc_type, exc, tb)
+        self._cm = self.connection = None
+
+    def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
+        """Brief one source text."""
+        if self.connection is None:
+            raise RuntimeError("use Briefer as a context manager: with Briefer(...) as b: ...")
+        conn = self.connection
+        session = Session(text, self.settings, info=info)
+        while True:
+            reply = conn.llm.complete(session.next_messages, Draft)
+            done = session.feed(reply, backend=conn.backend, model=conn.model)
+            if done is not None:
+                return done
+
+
+class AsyncBriefer:
+    """Async twin of :class:`Briefer`; briefs may run concurrently over one connection."""
+
+    def __init__(
+        self, settings: Settings | None = None, *, client: openai.AsyncOpenAI | None = None
+    ):
+        self.settings = settings or Settings.load()
+        self._client = client
+        self._cm: Any = None
+        self.connection: Connection | None = None
+
+    async def __aenter__(self) -> AsyncBriefer:
+        self._cm = connect(self.settings, client=self._client, asynchronous=True)
+        self.connection = self._cm.__enter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.connection is not None:
+            await self.connection.aclose()
+        if self._cm is not None:
+            self._cm.__exit__(exc_type, exc, tb)
+        self._cm = self.connection = None
+
+    async def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
+        """Brief one source text."""
+        if self.connection is None:
+            raise RuntimeError("use AsyncBriefer with 'async with'")
+        conn = self.connection
+        session = Session(text, self.settings, info=info)
+        while True:
+            reply = await conn.llm.acomplete(session.next_messages, Draft)
+            done = session.feed(reply, backend=conn.backend, model=conn.model)
+            if done is not None:
+                return done
+
+
+def generate_brief(
+    text: str,
+    *,
+    settings: Settings | None = None,
+    client: openai.OpenAI | None = None,
+    info: SourceInfo | None = None,
+) -> Briefing:
+    """Brief one source text with the configured LLM (the embedded model when none is set).
+
+    Args:
+        text: the source text; evidence offsets refer to it exactly as given.
+        settings: backend, model and budgets; ``Settings.load()`` when omitted.
+        client: your own configured ``openai.OpenAI`` client (base URL, key, headers).
+        info: metadata you already know (title, author, date); wins over the model's reading.
+
+    Raises:
+        BriefgenError: one of its subclasses, with a message that says what to do next.
+    """
+    with Briefer(settings, client=client) as briefer:
+        return briefer.brief(text, info=info)
+
+
+async def agenerate_brief(
+    text: str,
+    *,
+    settings: Settings | None = None,
+    client: openai.AsyncOpenAI | None = None,
+    info: SourceInfo | None = None,
+) -> Briefing:
+    """Async twin of :func:`generate_brief`."""
+    async with AsyncBriefer(settings, client=client) as briefer:
+        return await briefer.brief(text, info=info)

@@ -1,0 +1,378 @@
+"""The only module that talks to an LLM: the OpenAI SDK, structured-output modes, transport retries.
+
+Transport faults (429 honouring ``Retry-After``, 5xx, timeouts, dropped connections) are retried
+here with bounded exponential backoff, jitter and an overall deadline, without touching the prompt.
+The SDK's own retries are switched off (``max_retries=0``) so the two never multiply. Validation
+re-asks live one level up, in :mod:`briefgen.extract`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+from pydantic import BaseModel
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from briefgen.errors import ConfigError, ExtractionError, LLMError
+from briefgen.schema import Usage
+from briefgen.settings import DEFAULT_OPENAI_MODEL, Mode, Settings
+
+#: Longest wait a server's Retry-After may impose before we retry anyway.
+MAX_RETRY_AFTER = 120.0
+_BACKOFF = wait_exponential_jitter(initial=1.0, max=30.0, jitter=1.0)
+_TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
+_UNSUPPORTED_HINTS = ("response_format", "json_schema", "schema", "not supported")
+
+Messages = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer from the model, before any validation."""
+
+    content: str | None
+    finish_reason: str | None
+    refusal: str | None
+    usage: Usage
+    model: str
+    mode: Mode
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (``Retry-After`` / ``retry-after-ms``), if it did."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    if value := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for faults worth retrying unchanged: timeouts, dropped connections, 429, 5xx."""
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
+    return False
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    asked = retry_after(exc) if exc else None
+    if asked is not None:
+        return min(asked, MAX_RETRY_AFTER)
+    return float(_BACKOFF(state))
+
+
+def _schema_prompt(model: type[BaseModel]) -> str:
+    return json.dumps(model.model_json_schema(), ensure_ascii=False)
+
+
+@dataclass
+class LLM:
+    """A structured-output caller over one OpenAI(-compatible) client, sync or async.
+
+    Args:
+        client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI``; its own retries are disabled.
+        model: the model name sent with every request.
+        settings: timeouts, retry budget, mode, sampling.
+        backend: a label for the brief's metadata.
+        sleep: how retries wait (tests pass a fake clock).
+    """
+
+    client: openai.OpenAI | openai.AsyncOpenAI
+    model: str
+    settings: Settings
+    backend: str = "openai-compatible"
+    sleep: Callable[[float], Any] | None = None
+    mode: Mode = field(init=False)
+    calls: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.client = self.client.with_options(
+            max_retries=0, timeout=self.settings.request_timeout
+        )
+        self.mode = self.settings.mode
+
+    # -- request shape -----------------------------------------------------------------------
+
+    def _request(self, messages: Messages, schema: type[BaseModel]) -> tuple[str, dict[str, Any]]:
+        mode = "json_schema" if self.mode == "auto" else self.mode
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.settings.temperature,
+        }
+        limit_key = "max_completion_tokens" if self.backend == "openai" else "max_tokens"
+        kwargs[limit_key] = self.settings.max_output_tokens
+        if mode == "json_schema":
+            return "parse", {**kwargs, "response_format": schema}
+        if mode == "tools":
+            tool = openai.pydantic_function_tool(schema, name="submit_briefing")
+            return "create", {
+                **kwargs,
+                "tools": [tool],
+                "tool_choice": {"type": "function", "function": {"name": "submit_briefing"}},
+            }
+        # json_object: the server only promises JSON, so the schema travels in the prompt.
+        hint = {"role": "system", "content": "Answer with JSON matching this JSON schema:\n"}
+        hint["content"] += _schema_prompt(schema)
+        return "create", {
+            **kwargs,
+            "messages": [*messages, hint],
+            "response_format": {"type": "json_object"},
+        }
+
+    def _reply(self, data: dict[str, Any]) -> Reply:
+        choice = (data.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        content = message.get("content")
+        if self.mode == "tools" and message.get("tool_calls"):
+            content = message["tool_calls"][0]["function"]["arguments"]
+        raw_usage = data.get("usage") or {}
+        usage = Usage(
+            prompt_tokens=raw_usage.get("prompt_tokens") or 0,
+            completion_tokens=raw_usage.get("completion_tokens") or 0,
+            total_tokens=raw_usage.get("total_tokens") or 0,
+        )
+        return Reply(
+            content=content,
+            finish_reason=choice.get("finish_reason"),
+            refusal=message.get("refusal"),
+            usage=usage,
+            model=data.get("model") or self.model,
+            mode="json_schema" if self.mode == "auto" else self.mode,
+        )
+
+    def _fallback(self, exc: Exception) -> bool:
+        """In auto mode, drop to json_object once when the server rejects json_schema."""
+        if self.mode != "auto" or not isinstance(exc, openai.BadRequestError):
+            return False
+        text = str(exc).lower()
+        if any(hint in text for hint in _UNSUPPORTED_HINTS) and "context" not in text:
+            self.mode = "json_object"
+            return True
+        return False
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _retrying_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "retry": retry_if_exception(is_transient),
+            "wait": _wait,
+            "stop": stop_after_attempt(self.settings.transport_retries + 1)
+            | stop_after_delay(self.settings.deadline),
+            "reraise": True,
+        }
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        return kwargs
+
+    def complete(self, messages: Messages, schema: type[BaseModel]) -> Reply:
+        """Ask once (with transport retries) and return the raw structured answer."""
+        if not isinstance(self.client, openai.OpenAI):
+            raise TypeError("complete() needs a sync openai.OpenAI client; use acomplete()")
+        client = self.client
+        while True:
+            method, kwargs = self._request(messages, schema)
+            call = getattr(client.chat.completions.with_raw_response, method)
+            try:
+                for attempt in Retrying(**self._retrying_kwargs()):
+                    with attempt:
+                        self.calls += 1
+                        raw = call(**kwargs)
+                return self._reply(raw.http_response.json())
+            except openai.OpenAIError as exc:
+                if self._fallback(exc):
+                    continue
+                raise self._error(exc) from exc
+
+    async def acomplete(self, messages: Messages, schema: type[BaseModel]) -> Reply:
+        """Async twin of :meth:`complete`."""
+        if not isinstance(self.client, openai.AsyncOpenAI):
+            raise TypeError("acomplete() needs an openai.AsyncOpenAI client; use complete()")
+        client = self.client
+        while True:
+            method, kwargs = self._request(messages, schema)
+            call: Callable[..., Awaitable[Any]] = getattr(
+                client.chat.completions.with_raw_response, method
+            )
+            try:
+                async for attempt in AsyncRetrying(**self._retrying_kwargs()):
+                    with attempt:
+                        self.calls += 1
+                        raw = await call(**kwargs)
+                return self._reply(raw.http_response.json())
+            except openai.OpenAIError as exc:
+                if self._fallback(exc):
+                    continue
+                raise self._error(exc) from exc
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return str(self.client.base_url).rstrip("/")
+
+    def _error(self, exc: openai.OpenAIError) -> Exception:
+        where = self._where()
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMError(
+                f"no answer from {where} within {self.settings.request_timeout:.0f} s: "
+                "raise BRIEFGEN_REQUEST_TIMEOUT or check the server"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMError(f"cannot reach the LLM server at {where}: is it running? check --base-url")
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return ConfigError(
+                f"{where} rejected the API key ({exc.status_code}): check OPENAI_API_KEY"
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return ConfigError(
+                f"model {self.model!r} not found at {where}: pass --model with one the server lists"
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return LLMError(
+                f"{where} kept answering 429 (rate limited) after "
+                f"{self.settings.transport_retries} retries: lower --jobs/--rpm or try later"
+            )
+        if isinstance(exc, openai.APIStatusError):
+            detail = _one_line(exc.message)
+            if exc.status_code == 400 and "context" in detail.lower():
+                return ExtractionError(
+                    f"the prompt does not fit the model's context ({detail}): "
+                    "raise --n-ctx or use a model with a longer context"
+                )
+            if exc.status_code >= 500:
+                return LLMError(
+                    f"{where} kept failing ({exc.status_code}) after "
+                    f"{self.settings.transport_retries} retries: check the server and try again"
+                )
+            return LLMError(f"{where} rejected the request ({exc.status_code}): {detail}")
+        return LLMError(f"LLM request failed: {_one_line(str(exc))}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A ready LLM plus what the brief's metadata says about it."""
+
+    llm: LLM
+    backend: str
+    model: str
+    owned: bool = False
+
+    async def aclose(self) -> None:
+        """Close an async client this module created (sync ones close on leaving ``connect``)."""
+        if self.owned and isinstance(self.llm.client, openai.AsyncOpenAI):
+            await self.llm.client.close()
+
+
+def _default_model(client: openai.OpenAI | openai.AsyncOpenAI, settings: Settings) -> str:
+    if settings.model:
+        return settings.model
+    if settings.backend == "openai":
+        return DEFAULT_OPENAI_MODEL
+    # An OpenAI-compatible server usually serves one model: ask it which.
+    sync = openai.OpenAI(
+        base_url=str(client.base_url), api_key=client.api_key, max_retries=2, timeout=30
+    )
+    try:
+        models = sync.models.list().data
+    except openai.OpenAIError as exc:
+        raise ConfigError(
+            f"could not list models at {client.base_url}: pass --model (BRIEFGEN_MODEL)"
+        ) from exc
+    finally:
+        sync.close()
+    if not models:
+        raise ConfigError(f"{client.base_url} lists no models: pass --model (BRIEFGEN_MODEL)")
+    return models[0].id
+
+
+@contextmanager
+def connect(
+    settings: Settings,
+    *,
+    client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+    asynchronous: bool = False,
+) -> Iterator[Connection]:
+    """Open the LLM the settings describe, starting the embedded server if that is the backend.
+
+    Args:
+        settings: which backend, model and limits.
+        client: a caller's own configured OpenAI client; used as given (retries aside).
+        asynchronous: build an ``AsyncOpenAI`` client instead of a sync one.
+    """
+    if client is not None:
+        backend = "openai" if "api.openai.com" in str(client.base_url) else "openai-compatible"
+        model = _default_model(client, settings)
+        yield Connection(LLM(client, model, settings, backend), backend, model)
+        return
+    if settings.backend == "embedded":
+        from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
+
+        path = Path(settings.model_path) if settings.model_path else default_model_path()
+        options = ServerOptions(model_path=path, n_ctx=settings.n_ctx, threads=settings.threads)
+        with EmbeddedServer(options) as server:
+            made = _make_client(asynchronous, server.base_url, "embedded")
+            model = settings.model or server.model_name
+            try:
+                llm = LLM(made, model, settings, "embedded")
+                yield Connection(llm, "embedded", model, owned=True)
+            finally:
+                _close(made)
+        return
+    api_key = settings.api_key or "not-needed"  # a local server that asks for no key gets none
+    made = _make_client(asynchronous, settings.base_url, api_key)
+    try:
+        model = _default_model(made, settings)
+        llm = LLM(made, model, settings, settings.backend)
+        yield Connection(llm, settings.backend, model, owned=True)
+    finally:
+        _close(made)
+
+
+def _make_client(
+    asynchronous: bool, base_url: str | None, api_key: str
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+    return cls(base_url=base_url, api_key=api_key, max_retries=0)
+
+
+def _close(client: openai.OpenAI | openai.AsyncOpenAI) -> None:
+    if isinstance(client, openai.OpenAI):
+        client.close()

@@ -1,0 +1,112 @@
+"""Render a :class:`Briefing` to Markdown or JSON from the Jinja templates in ``templates/``.
+
+Every template environment escapes for its target through ``finalize``: a value from the source or
+the model can never become markup (a ``#``, ``|`` or ``</script>`` in an article stays text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from briefgen.errors import RenderError
+from briefgen.schema import Briefing
+
+Format = Literal["md", "json", "pdf", "html"]
+FORMATS: tuple[Format, ...] = ("md", "json", "pdf", "html")
+_EXTENSIONS: dict[str, Format] = {
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+}
+TEMPLATES = Path(__file__).with_name("templates")
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def format_for(path: str | Path | None, default: Format = "md") -> Format:
+    """The output format an output file name implies (``brief.pdf`` → ``pdf``)."""
+    if path is None:
+        return default
+    return _EXTENSIONS.get(Path(path).suffix.lower(), default)
+
+
+def escape_markdown(value: Any) -> str:
+    """Make any value inert inline Markdown: one line, markup characters backslash-escaped."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.Environment:
+    """A template environment over ``templates/`` that passes every value through ``finalize``.
+
+    Strings marked safe with the ``raw`` filter (template-made markup) skip the escaping.
+    """
+
+    def _finalize(value: Any) -> Any:
+        if isinstance(value, Raw):
+            return str(value)
+        return finalize(value)
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
+    env.filters["raw"] = Raw
+    env.filters["grounding"] = grounding_line
+    return env
+
+
+class Raw(str):
+    """Template-made markup that must not be escaped again."""
+
+
+def grounding_line(briefing: Briefing) -> str:
+    """``7/8 quotes verified`` — the figure every format's footer shows."""
+    g = briefing.meta.grounding
+    return f"{g.verified}/{g.total} quotes verified"
+
+
+@cache
+def _markdown_env() -> jinja2.Environment:
+    return make_environment(escape_markdown)
+
+
+def render_markdown(briefing: Briefing) -> str:
+    """The brief as Markdown, for the terminal and for docs."""
+    return _markdown_env().get_template("brief.md.j2").render(b=briefing)
+
+
+def render_json(briefing: Briefing) -> str:
+    """The validated briefing as JSON (the ``--format json`` contract)."""
+    return briefing.model_dump_json(indent=2) + "\n"
+
+
+def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None) -> bytes:
+    """Render ``briefing`` in ``fmt`` and return the bytes to write.
+
+    Args:
+        briefing: the brief.
+        fmt: ``md``, ``json``, ``pdf`` or ``html``.
+        source: the source text, needed by the HTML evidence view.
+    """
+    if fmt == "md":
+        return render_markdown(briefing).encode("utf-8")
+    if fmt == "json":
+        return render_json(briefing).encode("utf-8")
+    raise RenderError(f"format {fmt!r} is not available: use one of md, json")

@@ -1,0 +1,175 @@
+"""Check one model answer against the schema and the source, and say exactly what is wrong.
+
+Pure: no I/O. Each problem is one sentence the re-ask sends back to the model, naming the failing
+item and, for a quote that is not in the source, the closest real passage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from briefgen import grounding
+from briefgen.schema import Draft, is_iso_date
+
+#: Most problems listed in one re-ask: the model fixes a few things better than many.
+MAX_PROBLEMS = 12
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_WORD = re.compile(r"[A-Za-z]+|\d+")
+
+
+@dataclass
+class Review:
+    """The outcome of checking one answer: the parsed draft (if it parsed) and its problems."""
+
+    draft: Draft | None
+    problems: list[str] = field(default_factory=list)
+    #: Canonical actor name for every name or alias the draft used, lower-cased.
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.draft is not None and not self.problems
+
+
+def parse(content: str | None) -> tuple[Draft | None, list[str]]:
+    """Parse and validate the JSON answer; a schema error becomes a list of precise problems."""
+    if not content or not content.strip():
+        return None, ["The answer was empty: send the JSON object."]
+    text = content.strip()
+    if fenced := _FENCE.match(text):
+        text = fenced.group(1)
+    try:
+        return Draft.model_validate_json(text), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:MAX_PROBLEMS]:
+            where = ".".join(str(p) for p in err["loc"]) or "answer"
+            if err["type"] == "json_invalid":
+                problems.append(f"The answer is not valid JSON ({err['msg']}).")
+            else:
+                problems.append(f"Field {where}: {err['msg']}.")
+        return None, problems
+
+
+def name_index(draft: Draft) -> dict[str, str]:
+    """Map every actor name, alias and unique surname (lower-cased) to the actor's name."""
+    index: dict[str, str] = {}
+    surnames: dict[str, set[str]] = {}
+    for actor in draft.actors:
+        for form in (actor.name, *actor.aliases):
+            index.setdefault(form.strip().casefold(), actor.name)
+        if actor.kind == "person" and len(actor.name.split()) > 1:
+            surnames.setdefault(actor.name.split()[-1].casefold(), set()).add(actor.name)
+    for surname, owners in surnames.items():
+        if len(owners) == 1:
+            index.setdefault(surname, next(iter(owners)))
+    return index
+
+
+def _quote_problem(label: str, quote: str, source: str) -> str | None:
+    if grounding.locate(quote, source).status != "missing":
+        return None
+    near = grounding.closest_passage(quote, source)
+    hint = f' The closest passage in the source is: "{near}".' if near else ""
+    return f'{label}: the quote "{quote}" is not in the source; copy it exactly.{hint}'
+
+
+def _date_problem(label: str, date: str | None, date_text: str | None, source: str) -> str | None:
+    if date is None:
+        return None
+    if not is_iso_date(date):
+        return f'{label}: date "{date}" is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD); or use null.'
+    if not date_text:
+        return f"{label}: date {date} has no date_text; give the date as written, or null for both."
+    if grounding.locate(date_text, source).status == "missing":
+        return f'{label}: date_text "{date_text}" is not in the source; copy it or use null.'
+    words = [w.casefold() for w in _WORD.findall(date_text)]
+    parts = date.split("-")
+    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    if month is not None and (len(parts) < 2 or int(parts[1]) != month):
+        return f'{label}: date {date} does not match the month in "{date_text}".'
+    years = [w for w in words if len(w) == 4 and w.isdigit()]
+    if years and parts[0] not in years:
+        return f'{label}: date {date} does not match the year in "{date_text}".'
+    return None
+
+
+def review(content: str | None, source: str) -> Review:
+    """Check an answer: schema, actors named in the source, speakers, dates and every quote."""
+    draft, problems = parse(content)
+    if draft is None:
+        return Review(None, problems)
+    names = name_index(draft)
+    choices = ", ".join(a.name for a in draft.actors) or "(none yet)"
+    for i, actor in enumerate(draft.actors, 1):
+        forms = (actor.name, *actor.aliases)
+        if all(grounding.locate(f, source).status == "missing" for f in forms):
+            problems.append(
+                f'actors[{i}]: "{actor.name}" does not appear in the source; remove it or use '
+                "the name exactly as written."
+            )
+    for i, event in enumerate(draft.key_events, 1):
+        label = f"key_events[{i}]"
+        problems += filter(None, [_quote_problem(label, event.quote, source)])
+        problems += filter(None, [_date_problem(label, event.date, event.date_text, source)])
+        for name in event.actors:
+            if name.strip().casefold() not in names:
+                problems.append(f'{label}: actor "{name}" is not in actors; use one of: {choices}.')
+    speakers: dict[str, str] = {}
+    for i, position in enumerate(draft.positions, 1):
+        label = f"positions[{i}]"
+        speaker = names.get(position.actor.strip().casefold())
+        if speaker is None:
+            problems.append(
+                f'{label}: "{position.actor}" is not in actors; use one of: {choices} '
+                "(or add the speaker to actors)."
+            )
+        key = position.quote.strip().casefold()
+        if speaker and speakers.setdefault(key, speaker) != speaker:
+            problems.append(
+                f"{label}: the same quote is attributed to {speakers[key]} and {speaker}; "
+                "keep only the person the source says spoke it."
+            )
+        problems += filter(None, [_quote_problem(label, position.quote, source)])
+    for i, question in enumerate(draft.open_questions, 1):
+        problems += filter(None, [_quote_problem(f"open_questions[{i}]", question.quote, source)])
+    return Review(draft, problems[:MAX_PROBLEMS], names)
+
+
+def answer_text(content: str | None, limit: int = 8_000) -> str:
+    """The previous answer as sent back in a re-ask: compact JSON, bounded in size.
+
+    Only the latest answer is ever sent back, so re-asks never grow the prompt attempt by attempt.
+    """
+    text = (content or "").strip()
+    try:
+        text = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        pass
+    return text[:limit]

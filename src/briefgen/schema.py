@@ -1,0 +1,218 @@
+"""The briefing contract: what the LLM fills (`Draft*`) and what briefgen returns (`Briefing`).
+
+The draft models are bounded (every list has ``maxItems``, every string ``maxLength``) because
+servers that turn the JSON schema into a grammar otherwise let small models run past the token
+cap. Evidence quotes come before their paraphrase so a small model copies first, then writes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date as _date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ActorKind = Literal["person", "organization", "government", "group", "place", "other"]
+MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
+
+MAX_ACTORS = 10
+MAX_EVENTS = 8
+MAX_POSITIONS = 8
+MAX_QUESTIONS = 4
+MAX_ALIASES = 3
+MAX_EVENT_ACTORS = 4
+
+Short = Annotated[str, StringConstraints(max_length=80)]
+Line = Annotated[str, StringConstraints(max_length=200)]
+Sentence = Annotated[str, StringConstraints(max_length=300)]
+Quote = Annotated[str, StringConstraints(max_length=300)]
+
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def is_iso_date(value: str) -> bool:
+    """True for ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` naming a real calendar date."""
+    if not _ISO_DATE.match(value):
+        return False
+    parts = [int(p) for p in value.split("-")]
+    try:
+        _date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- What the model fills -------------------------------------------------------------------
+
+
+class DraftSource(_Strict):
+    title: Line | None = Field(description="The source's headline, as written, or null.")
+    author: Short | None = Field(description="The author's name if the text states it, or null.")
+    date: Short | None = Field(
+        description="Publication date as YYYY-MM-DD (or YYYY-MM, YYYY) if the text states it."
+    )
+    genre: Short | None = Field(
+        description="news report, op-ed, press release, report, interview or other."
+    )
+
+
+class DraftActor(_Strict):
+    name: Short = Field(description="Full name exactly as it appears in the source.")
+    kind: ActorKind
+    role: Line = Field(description="Title or role in the story, from the source.")
+    aliases: list[Short] = Field(
+        max_length=MAX_ALIASES,
+        description="Other spellings used in the source (e.g. surname alone).",
+    )
+
+
+class DraftEvent(_Strict):
+    quote: Quote = Field(description="Sentence or clause copied verbatim from the source.")
+    date_text: Short | None = Field(description="The date as written in the source, or null.")
+    date: Short | None = Field(
+        description="ISO date YYYY, YYYY-MM or YYYY-MM-DD derived from date_text, or null."
+    )
+    description: Sentence = Field(description="What happened, in one sentence.")
+    actors: list[Short] = Field(max_length=MAX_EVENT_ACTORS, description="Names from actors.")
+
+
+class DraftPosition(_Strict):
+    actor: Short = Field(description="The speaker: one of the actors' names.")
+    quote: Quote = Field(description="The speaker's words copied verbatim from the source.")
+    position: Sentence = Field(description="What the speaker said or wants, in one sentence.")
+
+
+class DraftQuestion(_Strict):
+    quote: Quote = Field(description="The passage of the source that raises the question.")
+    question: Sentence = Field(description="A question the source leaves open.")
+
+
+class Draft(_Strict):
+    """The schema the LLM fills; sent as a strict json_schema."""
+
+    title: Line = Field(description="A short headline for the brief.")
+    summary: Sentence = Field(description="Bottom line up front, one or two sentences.")
+    source: DraftSource
+    actors: list[DraftActor] = Field(max_length=MAX_ACTORS)
+    key_events: list[DraftEvent] = Field(max_length=MAX_EVENTS)
+    positions: list[DraftPosition] = Field(max_length=MAX_POSITIONS)
+    open_questions: list[DraftQuestion] = Field(max_length=MAX_QUESTIONS)
+
+
+# --- What briefgen returns -------------------------------------------------------------------
+
+
+class Evidence(BaseModel):
+    """A quote and where it sits in the source: ``source[start:end]`` is the matched span."""
+
+    quote: str
+    start: int | None = None
+    end: int | None = None
+    match: MatchStatus = "missing"
+
+    @property
+    def verified(self) -> bool:
+        """True when the quote was found in the source (exact, normalized or fuzzy)."""
+        return self.match != "missing"
+
+
+class SourceInfo(BaseModel):
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    genre: str | None = None
+    origin: str | None = None
+
+
+class Actor(BaseModel):
+    name: str
+    role: str | None = None
+    kind: str = "other"
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Event(BaseModel):
+    date: str | None = None
+    date_text: str | None = None
+    description: str
+    actors: list[str] = Field(default_factory=list)
+    evidence: Evidence
+
+
+class Position(BaseModel):
+    actor: str
+    position: str
+    evidence: Evidence
+
+
+class OpenQuestion(BaseModel):
+    question: str
+    evidence: Evidence
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class GroundingCounts(BaseModel):
+    exact: int = 0
+    normalized: int = 0
+    fuzzy: int = 0
+    missing: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.exact + self.normalized + self.fuzzy + self.missing
+
+    @property
+    def verified(self) -> int:
+        return self.total - self.missing
+
+
+class Meta(BaseModel):
+    briefgen_version: str
+    backend: str
+    model: str
+    mode: str
+    attempts: int
+    usage: Usage
+    grounding: GroundingCounts
+    created: str
+    source_chars: int
+    source_sha256: str
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Briefing(BaseModel):
+    """A grounded brief of one source: the public result of :func:`briefgen.generate_brief`."""
+
+    title: str
+    summary: str
+    source: SourceInfo
+    key_events: list[Event]
+    actors: list[Actor]
+    positions: list[Position]
+    open_questions: list[OpenQuestion]
+    meta: Meta
+
+    def evidence(self) -> list[Evidence]:
+        """Every evidence record in reading order: events, positions, open questions."""
+        return [
+            *(e.evidence for e in self.key_events),
+            *(p.evidence for p in self.positions),
+            *(q.evidence for q in self.open_questions),
+        ]

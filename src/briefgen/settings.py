@@ -1,0 +1,169 @@
+"""One frozen settings object and where its values come from.
+
+Precedence, highest first: explicit argument (CLI flag or keyword) > environment
+(``BRIEFGEN_*``, ``OPENAI_*``) > config file (``$XDG_CONFIG_HOME/briefgen/config.toml``, or the
+file named by ``BRIEFGEN_CONFIG``) > the defaults below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+
+from briefgen.errors import ConfigError
+
+Mode = Literal["auto", "json_schema", "json_object", "tools"]
+Backend = Literal["embedded", "openai", "openai-compatible"]
+
+#: The model used against api.openai.com when none is named.
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+# setting name -> environment variables that may supply it, first wins.
+_ENV: dict[str, tuple[str, ...]] = {
+    "base_url": ("BRIEFGEN_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("BRIEFGEN_API_KEY", "OPENAI_API_KEY"),
+    "model": ("BRIEFGEN_MODEL",),
+    "model_path": ("BRIEFGEN_MODEL_PATH",),
+    "mode": ("BRIEFGEN_MODE",),
+    "max_attempts": ("BRIEFGEN_MAX_ATTEMPTS",),
+    "max_total_tokens": ("BRIEFGEN_MAX_TOTAL_TOKENS",),
+    "max_output_tokens": ("BRIEFGEN_MAX_OUTPUT_TOKENS",),
+    "temperature": ("BRIEFGEN_TEMPERATURE",),
+    "request_timeout": ("BRIEFGEN_REQUEST_TIMEOUT",),
+    "deadline": ("BRIEFGEN_DEADLINE",),
+    "transport_retries": ("BRIEFGEN_TRANSPORT_RETRIES",),
+    "n_ctx": ("BRIEFGEN_N_CTX",),
+    "threads": ("BRIEFGEN_THREADS",),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides how a brief is made. Build it with :meth:`Settings.load`.
+
+    Attributes:
+        base_url: an OpenAI-compatible server (vLLM, llama.cpp, Ollama, LM Studio, a gateway).
+        api_key: the key for that server or for OpenAI; a local server may need none.
+        model: the model name; with the embedded backend it only labels the brief.
+        model_path: a GGUF file to run in the embedded llama.cpp server instead of the default.
+        mode: how structured output is requested: ``json_schema`` (strict schema), ``json_object``
+            (schema in the prompt), ``tools`` (a forced function call) or ``auto`` (json_schema,
+            falling back to json_object when the server rejects it).
+        max_attempts: requests per source, first ask plus re-asks after validation errors.
+        max_total_tokens: no re-ask is sent once the source has used this many tokens.
+        max_output_tokens: cap on the tokens of one answer.
+        temperature: sampling temperature; 0 keeps runs repeatable.
+        request_timeout: seconds one HTTP request may take.
+        deadline: seconds all transport retries of one request may take together.
+        transport_retries: retries after a 429, 5xx, timeout or dropped connection.
+        n_ctx: context window of the embedded server, in tokens.
+        threads: CPU threads of the embedded server (0 = all cores).
+    """
+
+    base_url: str | None = None
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+    model: str | None = None
+    model_path: str | None = None
+    mode: Mode = "auto"
+    max_attempts: int = 3
+    max_total_tokens: int = 24_000
+    max_output_tokens: int = 1_800
+    temperature: float = 0.0
+    request_timeout: float = 300.0
+    deadline: float = 900.0
+    transport_retries: int = 5
+    n_ctx: int = 8_192
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("auto", "json_schema", "json_object", "tools"):
+            raise ConfigError(
+                f"unknown mode {self.mode!r}: use auto, json_schema, json_object or tools"
+            )
+        if self.max_attempts < 1:
+            raise ConfigError("max_attempts must be at least 1")
+        if self.transport_retries < 0:
+            raise ConfigError("transport_retries must be 0 or more")
+
+    @property
+    def backend(self) -> Backend:
+        """Which kind of LLM service these settings reach."""
+        if self.model_path:
+            return "embedded"
+        if self.base_url:
+            return "openai-compatible"
+        if self.api_key:
+            return "openai"
+        return "embedded"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        env: Mapping[str, str] | None = None,
+        config_file: str | Path | None = None,
+        **explicit: Any,
+    ) -> Settings:
+        """Settings from explicit values, then the environment, then the config file.
+
+        Args:
+            env: the environment to read (defaults to ``os.environ``).
+            config_file: a TOML file; defaults to ``BRIEFGEN_CONFIG`` or the user config dir.
+            **explicit: values that win over everything else; ``None`` means "not given".
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        values.update(_read_config(config_file, env))
+        for name, keys in _ENV.items():
+            for key in keys:
+                if env.get(key):
+                    values[name] = env[key]
+                    break
+        values.update({k: v for k, v in explicit.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**_coerce(values))
+
+
+def _read_config(path: str | Path | None, env: Mapping[str, str]) -> dict[str, Any]:
+    explicit = path or env.get("BRIEFGEN_CONFIG")
+    file = Path(explicit) if explicit else Path(platformdirs.user_config_dir("briefgen"))
+    if not explicit:
+        file = file / "config.toml"
+    if not file.is_file():
+        if explicit:
+            raise ConfigError(f"config file {file} does not exist: fix the path or unset it")
+        return {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {file}: {exc}") from exc
+    return {k.replace("-", "_"): v for k, v in data.items()}
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    types = {f.name: f.type for f in fields(Settings)}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = types[name]
+        try:
+            if kind == "int" and not isinstance(value, int):
+                value = int(value)
+            elif kind == "float" and not isinstance(value, float):
+                value = float(value)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name} must be a number, got {value!r}") from exc
+        out[name] = value
+    return out
