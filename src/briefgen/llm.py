@@ -29,7 +29,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from briefgen.cache import ResponseCache, request_key
 from briefgen.errors import ConfigError, ExtractionError, LLMError
+from briefgen.limits import RunLimiter
 from briefgen.schema import Usage
 from briefgen.settings import DEFAULT_OPENAI_MODEL, Mode, Settings
 
@@ -52,6 +54,8 @@ class Reply:
     usage: Usage
     model: str
     mode: Mode
+    #: HTTP requests this answer took (transport retries included); 0 when served from cache.
+    calls: int = 1
 
 
 def retry_after(exc: BaseException) -> float | None:
@@ -79,8 +83,8 @@ def retry_after(exc: BaseException) -> float | None:
 
 def is_transient(exc: BaseException) -> bool:
     """True for faults worth retrying unchanged: timeouts, dropped connections, 429, 5xx."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return True
+    if isinstance(exc, (openai.APIConnectionError, openai.APIResponseValidationError)):
+        return True  # timeouts, dropped connections, a 200 whose body is not JSON
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
     return False
@@ -108,6 +112,8 @@ class LLM:
         settings: timeouts, retry budget, mode, sampling.
         backend: a label for the brief's metadata.
         sleep: how retries wait (tests pass a fake clock).
+        cache: answer repeated requests from disk instead of the server.
+        limiter: run-wide rate limits and 429 back-off shared with other concurrent calls.
     """
 
     client: openai.OpenAI | openai.AsyncOpenAI
@@ -115,13 +121,13 @@ class LLM:
     settings: Settings
     backend: str = "openai-compatible"
     sleep: Callable[[float], Any] | None = None
+    cache: ResponseCache | None = None
+    limiter: RunLimiter | None = None
     mode: Mode = field(init=False)
     calls: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self.client = self.client.with_options(
-            max_retries=0, timeout=self.settings.request_timeout
-        )
+        self.client = self.client.with_options(max_retries=0, timeout=self.settings.request_timeout)
         self.mode = self.settings.mode
 
     # -- request shape -----------------------------------------------------------------------
@@ -153,7 +159,27 @@ class LLM:
             "response_format": {"type": "json_object"},
         }
 
-    def _reply(self, data: dict[str, Any]) -> Reply:
+    def request_body(self, messages: Messages, schema: type[BaseModel]) -> dict[str, Any]:
+        """The JSON body the next request for ``messages`` sends (cache key, Batch API line)."""
+        method, kwargs = self._request(messages, schema)
+        if method == "parse":
+            from openai.lib._parsing._completions import type_to_response_format_param
+
+            kwargs = {**kwargs, "response_format": type_to_response_format_param(schema)}
+        return kwargs
+
+    def _cache_key(self, messages: Messages, schema: type[BaseModel]) -> str | None:
+        if self.cache is None:
+            return None
+        # The embedded server listens on a fresh port each run: key its answers by model alone.
+        where = "embedded" if self.backend == "embedded" else str(self.client.base_url)
+        return request_key(self.request_body(messages, schema), where)
+
+    def reply(self, data: dict[str, Any], *, calls: int = 1) -> Reply:
+        """Read a chat-completion response body (from the server, the cache or a batch file)."""
+        return self._reply(data, calls)
+
+    def _reply(self, data: dict[str, Any], calls: int = 1) -> Reply:
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
         content = message.get("content")
@@ -172,6 +198,7 @@ class LLM:
             usage=usage,
             model=data.get("model") or self.model,
             mode="json_schema" if self.mode == "auto" else self.mode,
+            calls=calls,
         )
 
     def _fallback(self, exc: Exception) -> bool:
@@ -205,13 +232,18 @@ class LLM:
         client = self.client
         while True:
             method, kwargs = self._request(messages, schema)
+            key = self._cache_key(messages, schema)
+            if key and self.cache and (hit := self.cache.get(key)) is not None:
+                return self._reply(hit, calls=0)
             call = getattr(client.chat.completions.with_raw_response, method)
+            calls = 0
             try:
                 for attempt in Retrying(**self._retrying_kwargs()):
                     with attempt:
                         self.calls += 1
-                        raw = call(**kwargs)
-                return self._reply(raw.http_response.json())
+                        calls += 1
+                        data = _body(call(**kwargs))
+                return self._store(key, data, calls)
             except openai.OpenAIError as exc:
                 if self._fallback(exc):
                     continue
@@ -224,19 +256,36 @@ class LLM:
         client = self.client
         while True:
             method, kwargs = self._request(messages, schema)
+            key = self._cache_key(messages, schema)
+            if key and self.cache and (hit := self.cache.get(key)) is not None:
+                return self._reply(hit, calls=0)
             call: Callable[..., Awaitable[Any]] = getattr(
                 client.chat.completions.with_raw_response, method
             )
+            calls = 0
             try:
                 async for attempt in AsyncRetrying(**self._retrying_kwargs()):
                     with attempt:
+                        if self.limiter is not None:
+                            await self.limiter.acquire(kwargs)
                         self.calls += 1
-                        raw = await call(**kwargs)
-                return self._reply(raw.http_response.json())
+                        calls += 1
+                        try:
+                            data = _body(await call(**kwargs))
+                        except openai.RateLimitError as exc:
+                            if self.limiter is not None:  # hold back every worker, not just us
+                                self.limiter.back_off(retry_after(exc))
+                            raise
+                return self._store(key, data, calls)
             except openai.OpenAIError as exc:
                 if self._fallback(exc):
                     continue
                 raise self._error(exc) from exc
+
+    def _store(self, key: str | None, data: dict[str, Any], calls: int) -> Reply:
+        if key and self.cache is not None:
+            self.cache.put(key, data)
+        return self._reply(data, calls)
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -250,8 +299,15 @@ class LLM:
                 f"no answer from {where} within {self.settings.request_timeout:.0f} s: "
                 "raise BRIEFGEN_REQUEST_TIMEOUT or check the server"
             )
+        if isinstance(exc, openai.APIResponseValidationError):
+            return LLMError(
+                f"{where} kept answering with a body that is not JSON: check --base-url "
+                "points at an OpenAI-compatible API"
+            )
         if isinstance(exc, openai.APIConnectionError):
-            return LLMError(f"cannot reach the LLM server at {where}: is it running? check --base-url")
+            return LLMError(
+                f"cannot reach the LLM server at {where}: is it running? check --base-url"
+            )
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
             return ConfigError(
                 f"{where} rejected the API key ({exc.status_code}): check OPENAI_API_KEY"
@@ -279,6 +335,21 @@ class LLM:
                 )
             return LLMError(f"{where} rejected the request ({exc.status_code}): {detail}")
         return LLMError(f"LLM request failed: {_one_line(str(exc))}")
+
+
+def _body(raw: Any) -> dict[str, Any]:
+    """The JSON body of a raw response; a non-JSON 200 (a proxy's HTML page) is transient."""
+    try:
+        data = raw.http_response.json()
+    except ValueError as exc:
+        raise openai.APIResponseValidationError(
+            raw.http_response, None, message="response body is not JSON"
+        ) from exc
+    if not isinstance(data, dict):
+        raise openai.APIResponseValidationError(
+            raw.http_response, data, message="response body is not a JSON object"
+        )
+    return data
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePath, PurePosixPath
 
 from briefgen.errors import RenderError
 
@@ -36,3 +37,72 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
             raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
     return target
+
+
+#: Characters no output file name may contain (Windows reserves the printable ones too).
+_UNSAFE_CHARS = frozenset('<>:"/\\|?*')
+_RESERVED_NAMES = frozenset(
+    {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(1, 10)),
+        *(f"LPT{i}" for i in range(1, 10)),
+    }
+)
+#: Longest file or folder name we produce, in UTF-8 bytes (most file systems allow 255).
+MAX_NAME_BYTES = 180
+
+
+def _safe_part(part: str) -> str:
+    part = unicodedata.normalize("NFC", part)
+    # Control and format characters (bidi overrides, zero-width joiners) can disguise a name.
+    part = "".join(
+        "_" if ch in _UNSAFE_CHARS else ch
+        for ch in part
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    part = part.strip().lstrip(".").rstrip(". ")  # no hidden files, no Windows-trailing dots
+    if part.split(".")[0].upper() in _RESERVED_NAMES:
+        part = f"_{part}"
+    encoded = part.encode("utf-8")[:MAX_NAME_BYTES]
+    return encoded.decode("utf-8", errors="ignore")
+
+
+def safe_relative_path(name: str | PurePath) -> PurePosixPath:
+    """A relative path derived from ``name`` that cannot leave the folder it is joined to.
+
+    Sub-folders are kept; ``..``, ``.``, absolute roots, drive letters, backslashes, control and
+    bidi characters are removed, so ``OUTDIR / safe_relative_path(x)`` is always inside OUTDIR.
+
+    Example:
+        >>> safe_relative_path("../../etc/passwd")
+        PurePosixPath('etc/passwd')
+    """
+    raw = str(name).replace("\\", "/")
+    parts: list[str] = []
+    for piece in raw.split("/"):
+        if piece in ("", ".", ".."):
+            continue
+        if len(piece) == 2 and piece[1] == ":" and not parts:  # a drive letter such as C:
+            continue
+        if cleaned := _safe_part(piece):
+            parts.append(cleaned)
+    return PurePosixPath(*parts) if parts else PurePosixPath("source")
+
+
+def remove_temp_files(folder: str | Path) -> int:
+    """Delete the temp files a killed :func:`write_atomic` left under ``folder``; return how many.
+
+    Only names of the form ``.<target>.<random>.tmp`` are touched.
+    """
+    removed = 0
+    root = Path(folder)
+    if not root.is_dir():
+        return 0
+    for path in root.rglob(".*.tmp"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,68 @@
+"""Dollar cost of token usage, from the maintained ``genai-prices`` table.
+
+A model the table does not know costs ``None`` ("unknown"), never a guess. The embedded local
+model has no per-token price, so it costs 0. OpenAI's Batch API bills half the standard price.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from genai_prices import Usage as PriceUsage
+from genai_prices import calc_price
+
+from briefgen.schema import Usage
+
+#: The OpenAI Batch API's discount on the standard per-token price.
+BATCH_DISCOUNT = 0.5
+
+
+@lru_cache(maxsize=64)
+def _per_million(model: str, provider_id: str | None, api_url: str | None) -> tuple[float, float]:
+    """Input and output dollars per million tokens; LookupError when the table lacks the model."""
+    million = 1_000_000
+
+    def price(inp: int, out: int) -> float:
+        usage = PriceUsage(input_tokens=inp, output_tokens=out)
+        if api_url is not None:
+            return float(calc_price(usage, model, provider_api_url=api_url).total_price)
+        return float(calc_price(usage, model, provider_id=provider_id).total_price)
+
+    return price(million, 0), price(0, million)
+
+
+def cost_usd(
+    usage: Usage,
+    model: str,
+    *,
+    backend: str,
+    base_url: str | None = None,
+    batch: bool = False,
+) -> float | None:
+    """What ``usage`` cost in US dollars, or None when the price is unknown.
+
+    Args:
+        usage: tokens spent (cached answers spend none).
+        model: the model name the server reported or was asked for.
+        backend: ``embedded`` (free), ``openai`` or ``openai-compatible``.
+        base_url: the server URL; an OpenAI-compatible server is priced only when the table
+            knows its provider by URL (a self-hosted vLLM is "unknown", not OpenAI's price).
+        batch: the tokens went through the OpenAI Batch API.
+    """
+    if backend == "embedded":
+        return 0.0
+    provider_id = "openai" if backend == "openai" else None
+    api_url = None if backend == "openai" else base_url
+    if api_url is None and provider_id is None:
+        return None
+    try:
+        per_in, per_out = _per_million(model, provider_id, api_url)
+    except LookupError:
+        return None
+    total = (usage.prompt_tokens * per_in + usage.completion_tokens * per_out) / 1_000_000
+    return total * (BATCH_DISCOUNT if batch else 1.0)
+
+
+def format_cost(value: float | None) -> str:
+    """``$0.0123`` or ``unknown``."""
+    return "unknown" if value is None else f"${value:.4f}"
