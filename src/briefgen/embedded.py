@@ -177,6 +177,7 @@ class EmbeddedServer:
         params.cache_prompt = True
         params.sampling.temp = 0.0
         params.warmup = False
+        params.verbosity = -1  # llama.cpp logs to stderr; keep the terminal for the brief
         try:
             self._server = xllamacpp.Server(params)
         except Exception as exc:  # the runtime raises bare RuntimeError/ValueError

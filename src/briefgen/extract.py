@@ -16,10 +16,10 @@ from typing import Any
 
 import openai
 
-from briefgen import grounding, prompts
+from briefgen import chunking, grounding, merge, prompts
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, review
+from briefgen.review import Review, answer_text, date_problem, review
 from briefgen.schema import (
     Actor,
     Briefing,
@@ -61,17 +61,25 @@ class Session:
         source: the source text as loaded; every offset refers to it.
         settings: the attempt and token budgets.
         info: metadata the loader already knows (wins over what the model reads off the text).
+        part: ``(index, total)`` when ``source`` is one chunk of a longer source.
     """
 
     def __init__(
-        self, source: str, settings: Settings, *, info: SourceInfo | None = None
+        self,
+        source: str,
+        settings: Settings,
+        *,
+        info: SourceInfo | None = None,
+        part: tuple[int, int] = (1, 1),
     ) -> None:
         if not source.strip():
             raise SourceError("the source is empty: give a file or text with something to brief")
         self.source = source
         self.settings = settings
         self.info = info or SourceInfo()
-        self.base = prompts.messages(source, publication_date=self.info.date)
+        self.base = prompts.messages(
+            source, publication_date=self.info.date, chunk_index=part[0], chunk_total=part[1]
+        )
         self.next_messages: list[dict[str, Any]] = list(self.base)
         self.attempts = 0
         self.usage = Usage()
@@ -108,7 +116,7 @@ class Session:
         if reply.finish_reason == "length":
             result: Review = Review(None, [TRUNCATED])
         else:
-            result = review(reply.content, self.source)
+            result = review(reply.content, self.source, anchor=self.info.date)
         if result.draft is not None and (
             self.best is None or len(result.problems) < len(self.best[0].problems)
         ):
@@ -161,10 +169,8 @@ class Session:
         events = []
         for e in draft.key_events:
             date, date_text = e.date, e.date_text
-            if date is not None and (
-                date_text is None or grounding.locate(date_text, source).status == "missing"
-            ):
-                date = None  # a date the source does not state is never kept
+            if date_problem(date, date_text, source, self.info.date):
+                date = None  # a date the source does not back is never kept
             names = [n for n in (canonical(x) for x in e.actors) if n in known]
             events.append(
                 Event(
@@ -214,6 +220,7 @@ class Session:
                 source_chars=len(source),
                 source_sha256=hashlib.sha256(source.encode("utf-8")).hexdigest(),
                 warnings=warnings,
+                date_anchor=self.info.date,
             ),
         )
         counts = GroundingCounts()
@@ -221,6 +228,11 @@ class Session:
             setattr(counts, ev.match, getattr(counts, ev.match) + 1)
         briefing.meta.grounding = counts
         return briefing
+
+
+def plan(text: str, settings: Settings, backend: str | None = None) -> list[chunking.Chunk]:
+    """The chunks ``text`` will be briefed in with ``backend``: one when it fits the budget."""
+    return chunking.split(text, settings.input_budget(backend))
 
 
 class Briefer:
@@ -253,11 +265,26 @@ class Briefer:
         self._cm = self.connection = None
 
     def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
-        """Brief one source text."""
+        """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         if self.connection is None:
             raise RuntimeError("use Briefer as a context manager: with Briefer(...) as b: ...")
+        chunks = plan(text, self.settings, self.connection.backend)
+        if len(chunks) == 1:
+            return self._brief_part(text, info, (1, 1))
+        parts: list[merge.Part] = []
+        for i, chunk in enumerate(chunks, 1):
+            try:
+                result = self._brief_part(chunk.of(text), info, (i, len(chunks)))
+            except ExtractionError as exc:  # one bad part must not lose the others
+                parts.append((chunk, exc))
+            else:
+                parts.append((chunk, result))
+        return merge.merge(text, parts)
+
+    def _brief_part(self, text: str, info: SourceInfo | None, part: tuple[int, int]) -> Briefing:
         conn = self.connection
-        session = Session(text, self.settings, info=info)
+        assert conn is not None
+        session = Session(text, self.settings, info=info, part=part)
         while True:
             reply = conn.llm.complete(session.next_messages, Draft)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
@@ -294,11 +321,29 @@ class AsyncBriefer:
         self._cm = self.connection = None
 
     async def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
-        """Brief one source text."""
+        """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         if self.connection is None:
             raise RuntimeError("use AsyncBriefer with 'async with'")
+        chunks = plan(text, self.settings, self.connection.backend)
+        if len(chunks) == 1:
+            return await self._brief_part(text, info, (1, 1))
+        parts: list[merge.Part] = []
+        # Parts go one after another: concurrency is the batch's to spend, across sources.
+        for i, chunk in enumerate(chunks, 1):
+            try:
+                result = await self._brief_part(chunk.of(text), info, (i, len(chunks)))
+            except ExtractionError as exc:
+                parts.append((chunk, exc))
+            else:
+                parts.append((chunk, result))
+        return merge.merge(text, parts)
+
+    async def _brief_part(
+        self, text: str, info: SourceInfo | None, part: tuple[int, int]
+    ) -> Briefing:
         conn = self.connection
-        session = Session(text, self.settings, info=info)
+        assert conn is not None
+        session = Session(text, self.settings, info=info, part=part)
         while True:
             reply = await conn.llm.acomplete(session.next_messages, Draft)
             done = session.feed(reply, backend=conn.backend, model=conn.model)

@@ -93,51 +93,92 @@ def name_index(draft: Draft) -> dict[str, str]:
 
 
 def _quote_problem(label: str, quote: str, source: str) -> str | None:
-    if grounding.locate(quote, source).status != "missing":
+    found = grounding.locate(quote, source)
+    if found.status in ("exact", "normalized"):
         return None
+    if found.status == "fuzzy" and found.start is not None and found.end is not None:
+        # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
+        real = source[found.start : found.end]
+        return f'{label}: the quote "{quote}" is not copied exactly; the source says: "{real}".'
     near = grounding.closest_passage(quote, source)
     hint = f' The closest passage in the source is: "{near}".' if near else ""
     return f'{label}: the quote "{quote}" is not in the source; copy it exactly.{hint}'
 
 
-def _date_problem(label: str, date: str | None, date_text: str | None, source: str) -> str | None:
+def date_problem(
+    date: str | None, date_text: str | None, source: str, anchor: str | None = None
+) -> str | None:
+    """Why an event's ISO ``date`` is not backed by its ``date_text`` and the source, or None.
+
+    A date is derivable when date_text is in the source, every month, day and year it names agrees
+    with the ISO date, and a year it leaves out appears in the source or its publication date.
+    """
     if date is None:
         return None
     if not is_iso_date(date):
-        return f'{label}: date "{date}" is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD); or use null.'
+        return f'date "{date}" is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD); or use null'
     if not date_text:
-        return f"{label}: date {date} has no date_text; give the date as written, or null for both."
+        return f"date {date} has no date_text; give the date as written, or null for both"
     if grounding.locate(date_text, source).status == "missing":
-        return f'{label}: date_text "{date_text}" is not in the source; copy it or use null.'
+        return f'date_text "{date_text}" is not in the source; copy it or use null'
     words = [w.casefold() for w in _WORD.findall(date_text)]
     parts = date.split("-")
-    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
-    if month is not None and (len(parts) < 2 or int(parts[1]) != month):
-        return f'{label}: date {date} does not match the month in "{date_text}".'
     years = [w for w in words if len(w) == 4 and w.isdigit()]
+    month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
+    days = [int(w) for w in words if w.isdigit() and len(w) <= 2 and 1 <= int(w) <= 31]
+    if not years and month is None:
+        return f'date_text "{date_text}" names no year or month; set date to null'
     if years and parts[0] not in years:
-        return f'{label}: date {date} does not match the year in "{date_text}".'
+        return f'date {date} does not match the year in "{date_text}"'
+    if not years and parts[0] not in source and parts[0] not in (anchor or ""):
+        return f'"{date_text}" has no year and {parts[0]} is not in the source; use null or YYYY-MM'
+    if month is not None and (len(parts) < 2 or int(parts[1]) != month):
+        return f'date {date} does not match the month in "{date_text}"'
+    if month is None and len(parts) > 1:
+        return f'"{date_text}" names no month; date must be just the year'
+    if days and (len(parts) < 3 or int(parts[2]) != days[0]):
+        return f'date {date} does not match the day in "{date_text}"'
+    if not days and len(parts) > 2:
+        return f'"{date_text}" names no day; date must be YYYY-MM'
     return None
 
 
-def review(content: str | None, source: str) -> Review:
-    """Check an answer: schema, actors named in the source, speakers, dates and every quote."""
+def review(content: str | None, source: str, *, anchor: str | None = None) -> Review:
+    """Check an answer: schema, actors named in the source, speakers, dates and every quote.
+
+    Args:
+        content: the model's raw answer.
+        source: the source text the quotes must come from.
+        anchor: the publication date, which may supply a year the text leaves out.
+    """
     draft, problems = parse(content)
     if draft is None:
         return Review(None, problems)
     names = name_index(draft)
-    choices = ", ".join(a.name for a in draft.actors) or "(none yet)"
+    choices = ", ".join(dict.fromkeys(a.name for a in draft.actors)) or "(none yet)"
+    seen: set[str] = set()
     for i, actor in enumerate(draft.actors, 1):
         forms = (actor.name, *actor.aliases)
+        if actor.name.casefold() in seen:
+            problems.append(f'actors[{i}]: "{actor.name}" is listed twice; list each actor once.')
+        seen.add(actor.name.casefold())
         if all(grounding.locate(f, source).status == "missing" for f in forms):
             problems.append(
                 f'actors[{i}]: "{actor.name}" does not appear in the source; remove it or use '
                 "the name exactly as written."
             )
+    published = draft.source.date
+    if published and (not is_iso_date(published) or published[:4] not in source):
+        problems.append(
+            f'source.date "{published}" is not a date the text states; use null unless the text '
+            "gives its publication date."
+        )
+    roles = {a.name: a.role.casefold() for a in draft.actors}
     for i, event in enumerate(draft.key_events, 1):
         label = f"key_events[{i}]"
         problems += filter(None, [_quote_problem(label, event.quote, source)])
-        problems += filter(None, [_date_problem(label, event.date, event.date_text, source)])
+        if why := date_problem(event.date, event.date_text, source, anchor):
+            problems.append(f"{label}: {why}.")
         for name in event.actors:
             if name.strip().casefold() not in names:
                 problems.append(f'{label}: actor "{name}" is not in actors; use one of: {choices}.')
@@ -149,6 +190,11 @@ def review(content: str | None, source: str) -> Review:
             problems.append(
                 f'{label}: "{position.actor}" is not in actors; use one of: {choices} '
                 "(or add the speaker to actors)."
+            )
+        if speaker and position.position.strip().casefold() == roles.get(speaker):
+            problems.append(
+                f"{label}: the position repeats {speaker}'s job title; say what they said or "
+                "want, or drop the item."
             )
         key = position.quote.strip().casefold()
         if speaker and speakers.setdefault(key, speaker) != speaker:

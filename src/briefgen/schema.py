@@ -16,17 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 ActorKind = Literal["person", "organization", "government", "group", "place", "other"]
 MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
 
-MAX_ACTORS = 10
-MAX_EVENTS = 8
-MAX_POSITIONS = 8
-MAX_QUESTIONS = 4
-MAX_ALIASES = 3
-MAX_EVENT_ACTORS = 4
+MAX_ACTORS = 7
+MAX_EVENTS = 5
+MAX_POSITIONS = 4
+MAX_QUESTIONS = 2
+MAX_ALIASES = 2
+MAX_EVENT_ACTORS = 3
 
-Short = Annotated[str, StringConstraints(max_length=80)]
-Line = Annotated[str, StringConstraints(max_length=200)]
-Sentence = Annotated[str, StringConstraints(max_length=300)]
-Quote = Annotated[str, StringConstraints(max_length=300)]
+Short = Annotated[str, StringConstraints(max_length=60)]
+Line = Annotated[str, StringConstraints(max_length=100)]
+Sentence = Annotated[str, StringConstraints(max_length=180)]
+Quote = Annotated[str, StringConstraints(max_length=160)]
 
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -195,6 +195,10 @@ class Meta(BaseModel):
     source_chars: int
     source_sha256: str
     warnings: list[str] = Field(default_factory=list)
+    #: How many parts a source too long for one request was split into (1: not chunked).
+    chunks: int = 1
+    #: The publication date the prompt was given to anchor relative dates, if any.
+    date_anchor: str | None = None
 
 
 class Briefing(BaseModel):
