@@ -8,6 +8,7 @@ re-asks live one level up, in :mod:`briefgen.extract`.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import time
@@ -35,6 +36,9 @@ from briefgen.limits import RunLimiter
 from briefgen.schema import Usage
 from briefgen.settings import DEFAULT_OPENAI_MODEL, Mode, Settings
 
+#: How transport retries wait (sync and async); module-level so tests can replace them.
+SLEEP: Callable[[float], Any] = time.sleep
+ASYNC_SLEEP: Callable[[float], Awaitable[Any]] = asyncio.sleep
 #: Longest wait a server's Retry-After may impose before we retry anyway.
 MAX_RETRY_AFTER = 120.0
 _BACKOFF = wait_exponential_jitter(initial=1.0, max=30.0, jitter=1.0)
@@ -213,17 +217,17 @@ class LLM:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def _retrying_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
+    def _retrying_kwargs(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        # Looked up at call time so tests can swap in a fake clock for every LLM at once.
+        default_sleep = ASYNC_SLEEP if asynchronous else SLEEP
+        return {
             "retry": retry_if_exception(is_transient),
             "wait": _wait,
             "stop": stop_after_attempt(self.settings.transport_retries + 1)
             | stop_after_delay(self.settings.deadline),
             "reraise": True,
+            "sleep": self.sleep or default_sleep,
         }
-        if self.sleep is not None:
-            kwargs["sleep"] = self.sleep
-        return kwargs
 
     def complete(self, messages: Messages, schema: type[BaseModel]) -> Reply:
         """Ask once (with transport retries) and return the raw structured answer."""
@@ -264,7 +268,7 @@ class LLM:
             )
             calls = 0
             try:
-                async for attempt in AsyncRetrying(**self._retrying_kwargs()):
+                async for attempt in AsyncRetrying(**self._retrying_kwargs(asynchronous=True)):
                     with attempt:
                         if self.limiter is not None:
                             await self.limiter.acquire(kwargs)

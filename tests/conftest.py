@@ -1,0 +1,148 @@
+"""Shared test helpers: a scripted OpenAI-compatible transport and canned model answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_9c79eb009ab07a8d.txt"
+
+SOURCE = (
+    "Port authority approves night shipping\n\n"
+    "The Harbor Port Authority on Tuesday, March 4, 2025 approved a plan to allow container "
+    "traffic at night. \u201cThis keeps the harbor competitive,\u201d said Maria Lopez, the "
+    "authority\u2019s chair. Residents of the Eastside district oppose the plan. "
+    "\u201cWe will not sleep for years,\u201d said Tom Reed, a resident. "
+    "The authority has not said when the first night shifts begin."
+)
+
+
+def draft(**overrides: Any) -> dict[str, Any]:
+    """A schema-valid, fully grounded draft answer for :data:`SOURCE`."""
+    base: dict[str, Any] = {
+        "title": "Port authority approves night shipping",
+        "summary": "The Harbor Port Authority approved night container traffic over residents' "
+        "objections.",
+        "source": {"title": "Port authority approves night shipping", "author": None,
+                   "date": None, "genre": "news report"},
+        "actors": [
+            {"name": "Harbor Port Authority", "kind": "organization",
+             "role": "approved the plan", "aliases": ["the authority"]},
+            {"name": "Maria Lopez", "kind": "person", "role": "the authority\u2019s chair",
+             "aliases": ["Lopez"]},
+            {"name": "Tom Reed", "kind": "person", "role": "a resident", "aliases": []},
+        ],
+        "key_events": [
+            {"quote": "approved a plan to allow container traffic at night",
+             "date_text": "Tuesday, March 4, 2025", "date": "2025-03-04",
+             "description": "The authority approved night container traffic.",
+             "actors": ["Harbor Port Authority"]},
+        ],
+        "positions": [
+            {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive",
+             "position": "Night shipping keeps the harbor competitive."},
+            {"actor": "Tom Reed", "quote": "We will not sleep for years",
+             "position": "Residents fear years of lost sleep."},
+        ],
+        "open_questions": [
+            {"quote": "The authority has not said when the first night shifts begin.",
+             "question": "When do night shifts start?"},
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+def completion(
+    content: str | dict[str, Any] | None,
+    *,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+) -> dict[str, Any]:
+    """A chat.completions response body."""
+    if isinstance(content, dict):
+        content = json.dumps(content)
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1_700_000_000,
+        "model": "test-model",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+class Script:
+    """Answers requests in order from a list of responses (or exceptions); records every request."""
+
+    def __init__(self, *steps: httpx.Response | dict[str, Any] | Exception | Responder) -> None:
+        self.steps = list(steps)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if not self.steps:
+            raise AssertionError(f"unexpected extra request to {request.url}")
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        if isinstance(step, httpx.Response):
+            return step
+        if callable(step):
+            return step(request)
+        return httpx.Response(200, json=step)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r.content) for r in self.requests]
+
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url="http://llm.test/v1",
+            api_key="sk-test-secret",
+            http_client=httpx.Client(transport=httpx.MockTransport(self)),
+        )
+
+    def async_client(self) -> openai.AsyncOpenAI:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            return self(request)
+
+        return openai.AsyncOpenAI(
+            base_url="http://llm.test/v1",
+            api_key="sk-test-secret",
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        )
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Record transport-retry waits instead of sleeping."""
+    waits: list[float] = []
+
+    async def async_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("briefgen.llm.SLEEP", waits.append)
+    monkeypatch.setattr("briefgen.llm.ASYNC_SLEEP", async_wait)
+    yield waits
