@@ -46,7 +46,8 @@ def _normalize_char(ch: str) -> str:
         return mapped
     if ch.isspace():
         return " "
-    return unicodedata.normalize("NFKC", ch).casefold()
+    # "İ".casefold() is "i" + U+0307 (combining dot): drop the dot so ƏLİ matches Əli.
+    return unicodedata.normalize("NFKC", ch).casefold().replace("\u0307", "")
 
 
 def normalize(text: str) -> tuple[str, list[int]]:

@@ -1,0 +1,154 @@
+"""Transport faults, modes and error messages of llm.LLM, over httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from briefgen.errors import ConfigError, ExtractionError, LLMError
+from briefgen.llm import LLM, is_transient, retry_after
+from briefgen.schema import Draft
+from briefgen.settings import Settings
+
+from conftest import Script, completion, draft
+
+MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "<source>x</source>"}]
+
+
+def make(script: Script, **settings: object) -> LLM:
+    return LLM(script.client(), "test-model", Settings(**settings), "openai-compatible")
+
+
+def test_json_schema_request_body_is_strict_and_bounded() -> None:
+    script = Script(completion(draft()))
+    reply = make(script).complete(MESSAGES, Draft)
+    body = script.bodies()[0]
+    assert body["messages"] == MESSAGES
+    assert body["temperature"] == 0.0
+    assert body["max_tokens"] == Settings().max_output_tokens
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    schema = json.dumps(fmt["json_schema"]["schema"])
+    assert '"maxItems"' in schema and '"maxLength"' in schema
+    assert reply.usage.total_tokens == 150 and reply.finish_reason == "stop"
+    assert json.loads(reply.content or "") == draft()
+
+
+def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:
+    script = Script(
+        httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}}),
+        httpx.Response(503, json={"error": {"message": "busy"}}),
+        completion(draft()),
+    )
+    llm = make(script)
+    reply = llm.complete(MESSAGES, Draft)
+    assert reply.content
+    assert no_sleep[0] == 7.0
+    assert 0 < no_sleep[1] <= 30
+    assert llm.calls == 3
+    # A transport retry resends the identical request: the prompt is never touched.
+    bodies = script.bodies()
+    assert bodies[0] == bodies[1] == bodies[2]
+
+
+def test_dropped_connection_and_timeout_are_retried(no_sleep: list[float]) -> None:
+    script = Script(
+        httpx.RemoteProtocolError("server disconnected"),
+        httpx.ReadTimeout("slow"),
+        completion(draft()),
+    )
+    assert make(script).complete(MESSAGES, Draft).content
+    assert len(no_sleep) == 2
+
+
+def test_retries_are_bounded_and_end_in_one_clear_line(no_sleep: list[float]) -> None:
+    script = Script(*[httpx.Response(500, json={"error": {"message": "boom"}})] * 3)
+    with pytest.raises(LLMError) as err:
+        make(script, transport_retries=2).complete(MESSAGES, Draft)
+    assert len(script.requests) == 3
+    message = str(err.value)
+    assert "\n" not in message and "500" in message and "try again" in message
+    assert "sk-test-secret" not in message
+
+
+def test_overall_deadline_stops_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("briefgen.llm.SLEEP", lambda s: clock.__setitem__(0, clock[0] + s))
+    monkeypatch.setattr("tenacity.time.monotonic", lambda: clock[0])
+    script = Script(*[httpx.Response(429, headers={"retry-after": "50"})] * 10)
+    with pytest.raises(LLMError, match="429"):
+        make(script, transport_retries=9, deadline=120).complete(MESSAGES, Draft)
+    assert len(script.requests) == 4  # 0, 50, 100, 150 s: the deadline ends it
+
+
+def test_retry_after_parsing() -> None:
+    def exc(headers: dict[str, str]) -> Exception:
+        err = Exception()
+        err.response = httpx.Response(429, headers=headers)  # type: ignore[attr-defined]
+        return err
+
+    assert retry_after(exc({"retry-after": "3"})) == 3
+    assert retry_after(exc({"retry-after-ms": "1500"})) == 1.5
+    assert retry_after(exc({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
+    assert retry_after(exc({})) is None
+    assert retry_after(Exception()) is None
+
+
+def test_client_errors_are_not_retried() -> None:
+    script = Script(httpx.Response(401, json={"error": {"message": "bad key sk-test-secret"}}))
+    with pytest.raises(ConfigError, match="rejected the API key"):
+        make(script).complete(MESSAGES, Draft)
+    assert len(script.requests) == 1
+    assert not is_transient(ValueError())
+
+
+def test_unknown_model_says_what_to_do() -> None:
+    script = Script(httpx.Response(404, json={"error": {"message": "no such model"}}))
+    with pytest.raises(ConfigError, match="--model"):
+        make(script).complete(MESSAGES, Draft)
+
+
+def test_context_overflow_is_an_extraction_error() -> None:
+    script = Script(
+        httpx.Response(400, json={"error": {"message": "request exceeds the context size"}})
+    )
+    with pytest.raises(ExtractionError, match="n-ctx"):
+        make(script).complete(MESSAGES, Draft)
+
+
+def test_auto_mode_falls_back_to_json_object() -> None:
+    script = Script(
+        httpx.Response(400, json={"error": {"message": "response_format json_schema not supported"}}),
+        completion(draft()),
+    )
+    llm = make(script)
+    reply = llm.complete(MESSAGES, Draft)
+    first, second = script.bodies()
+    assert first["response_format"]["type"] == "json_schema"
+    assert second["response_format"] == {"type": "json_object"}
+    # The schema travels in the prompt instead, with the field descriptions.
+    assert "maxLength" in second["messages"][-1]["content"]
+    assert reply.mode == "json_object" and llm.mode == "json_object"
+
+
+def test_tools_mode_reads_the_forced_call() -> None:
+    body = completion(None)
+    body["choices"][0]["message"]["tool_calls"] = [
+        {"id": "c1", "type": "function",
+         "function": {"name": "submit_briefing", "arguments": json.dumps(draft())}}
+    ]
+    script = Script(body)
+    reply = make(script, mode="tools").complete(MESSAGES, Draft)
+    sent = script.bodies()[0]
+    assert sent["tool_choice"]["function"]["name"] == "submit_briefing"
+    assert sent["tools"][0]["function"]["strict"] is True
+    assert json.loads(reply.content or "") == draft()
+
+
+async def test_async_twin_retries_the_same_way(no_sleep: list[float]) -> None:
+    script = Script(httpx.Response(502), completion(draft()))
+    llm = LLM(script.async_client(), "test-model", Settings(), "openai-compatible")
+    reply = await llm.acomplete(MESSAGES, Draft)
+    assert reply.content and len(no_sleep) == 1
