@@ -24,6 +24,12 @@ Backend = Literal["embedded", "openai", "openai-compatible"]
 
 #: The model used against api.openai.com when none is named.
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+#: Tokens of a request besides the source: system prompt, schema hint, re-ask problems.
+PROMPT_OVERHEAD_TOKENS = 2_000
+#: Smallest chunk budget, however small the embedded context: smaller parts lose all context.
+MIN_INPUT_BUDGET = 1_000
+#: Source tokens per request for hosted models (their windows are 100k+ tokens).
+HOSTED_INPUT_BUDGET = 100_000
 
 # setting name -> environment variables that may supply it, first wins.
 _ENV: dict[str, tuple[str, ...]] = {
@@ -41,6 +47,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "transport_retries": ("BRIEFGEN_TRANSPORT_RETRIES",),
     "n_ctx": ("BRIEFGEN_N_CTX",),
     "threads": ("BRIEFGEN_THREADS",),
+    "input_budget_tokens": ("BRIEFGEN_INPUT_BUDGET_TOKENS",),
 }
 
 
@@ -65,6 +72,8 @@ class Settings:
         transport_retries: retries after a 429, 5xx, timeout or dropped connection.
         n_ctx: context window of the embedded server, in tokens.
         threads: CPU threads of the embedded server (0 = all cores).
+        input_budget_tokens: most (estimated) source tokens sent in one request; a longer source
+            is briefed in chunks. 0 picks the backend's default (see :meth:`input_budget`).
     """
 
     base_url: str | None = None
@@ -81,6 +90,7 @@ class Settings:
     transport_retries: int = 5
     n_ctx: int = 8_192
     threads: int = 0
+    input_budget_tokens: int = 0
 
     def __post_init__(self) -> None:
         if self.mode not in ("auto", "json_schema", "json_object", "tools"):
@@ -91,6 +101,22 @@ class Settings:
             raise ConfigError("max_attempts must be at least 1")
         if self.transport_retries < 0:
             raise ConfigError("transport_retries must be 0 or more")
+        if self.input_budget_tokens < 0:
+            raise ConfigError("input_budget_tokens must be 0 (backend default) or more")
+
+    def input_budget(self, backend: str | None = None) -> int:
+        """Source tokens one request may carry with ``backend`` (default: this one's).
+
+        The embedded model's window must also hold the system prompt, a re-ask (the previous
+        answer plus its problems) and the new answer, so its budget is what is left of ``n_ctx``.
+        Hosted models have long windows, but no single call should carry a whole long report.
+        """
+        if self.input_budget_tokens > 0:
+            return self.input_budget_tokens
+        if (backend or self.backend) == "embedded":
+            room = self.n_ctx - 2 * self.max_output_tokens - PROMPT_OVERHEAD_TOKENS
+            return max(MIN_INPUT_BUDGET, room)
+        return HOSTED_INPUT_BUDGET
 
     @property
     def backend(self) -> Backend:

@@ -1,6 +1,7 @@
-"""Load a source into text plus the metadata it states: files, or standard input.
+"""Load a source into text plus the metadata it states: files, URLs, or standard input.
 
-The text is returned exactly as decoded; every evidence offset refers to it.
+The text is returned exactly as decoded or extracted; every evidence offset refers to it. A source
+over the byte cap is refused before it is read whole, so memory never grows with the input.
 """
 
 from __future__ import annotations
@@ -10,12 +11,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from briefgen import fetch, formats
 from briefgen.errors import SourceError
+from briefgen.formats import Kind
 from briefgen.schema import SourceInfo
 
 #: Largest source read into memory; beyond it briefgen refuses instead of swapping.
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
+SUFFIX_KINDS: dict[str, Kind] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".markdown": "text",
+    "": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+}
+#: Kept for callers of the first release: the suffixes read as plain text.
+TEXT_SUFFIXES = frozenset(s for s, k in SUFFIX_KINDS.items() if k == "text")
 
 
 @dataclass(frozen=True)
@@ -25,56 +40,104 @@ class Source:
     text: str
     origin: str
     info: SourceInfo = field(default_factory=SourceInfo)
+    kind: Kind = "text"
 
 
 def decode(data: bytes, origin: str) -> str:
-    """Bytes to text: UTF-8 (with or without BOM)."""
-    if b"\x00" in data[:4096]:
-        raise SourceError(f"{origin} looks binary, not text: give a .txt, .md, .html or .pdf file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{origin} is not valid UTF-8 text: re-save it as UTF-8") from exc
+    """Bytes to text in any common encoding (see :func:`briefgen.formats.decode`)."""
+    return formats.decode(data, origin)
 
 
-def _checked(text: str, origin: str) -> str:
+def is_url(location: str | Path) -> bool:
+    """True when ``location`` is an ``http://`` or ``https://`` address."""
+    return str(location).lower().startswith(("http://", "https://"))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size // 1024} KB"
+
+
+def _read_capped(stream: BinaryIO, origin: str, max_bytes: int) -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise SourceError(f"{origin} is larger than {_mb(max_bytes)}: split it first")
+    return data
+
+
+def _source(
+    data: bytes,
+    kind: Kind,
+    origin: str,
+    label: str,
+    *,
+    url: str | None = None,
+    charset: str | None = None,
+) -> Source:
+    if not data.strip():
+        raise SourceError(f"{origin} is empty: nothing to brief")
+    text, info = formats.read(data, kind, origin, url=url, charset=charset)
     if not text.strip():
         raise SourceError(f"{origin} is empty: nothing to brief")
-    return text
+    return Source(text, origin, info.model_copy(update={"origin": label}), kind)
 
 
-def read_stream(stream: BinaryIO, origin: str = "<stdin>") -> Source:
-    """Read a source from a binary stream (e.g. standard input)."""
-    data = stream.read(MAX_SOURCE_BYTES + 1)
-    if len(data) > MAX_SOURCE_BYTES:
-        raise SourceError(f"{origin} is larger than {MAX_SOURCE_BYTES // 2**20} MB: split it first")
-    return Source(_checked(decode(data, origin), origin), origin, SourceInfo(origin=origin))
+def read_stream(
+    stream: BinaryIO, origin: str = "<stdin>", *, max_bytes: int = MAX_SOURCE_BYTES
+) -> Source:
+    """Read a source from a binary stream (e.g. standard input); HTML and PDF are recognised."""
+    data = _read_capped(stream, origin, max_bytes)
+    return _source(data, formats.sniff(data) or "text", origin, origin)
 
 
-def load_source(location: str | Path) -> Source:
-    """Load a source file, or standard input when ``location`` is ``-``.
+def load_url(
+    url: str, *, allow_private_urls: bool = False, max_bytes: int = fetch.MAX_FETCH_BYTES
+) -> Source:
+    """Fetch ``url`` (see :func:`briefgen.fetch.fetch`) and read it as HTML, text or PDF."""
+    got = fetch.fetch(url, allow_private=allow_private_urls, max_bytes=max_bytes)
+    return _source(got.data, got.kind, url, url, url=got.url, charset=got.charset)
+
+
+def load_source(
+    location: str | Path,
+    *,
+    allow_private_urls: bool = False,
+    max_bytes: int = MAX_SOURCE_BYTES,
+) -> Source:
+    """Load a source: a file (.txt, .md, .html, .pdf), an ``http(s)://`` URL, or ``-`` (stdin).
+
+    Args:
+        location: a path, a URL, or ``-``.
+        allow_private_urls: let a URL reach loopback and private-network addresses.
+        max_bytes: refuse a file larger than this before reading it.
 
     Raises:
-        SourceError: missing, unreadable, empty, too large, binary or unsupported.
+        SourceError: missing, unreadable, empty, too large, binary, unsupported, a PDF without
+            text, or a URL that cannot or may not be fetched.
     """
     if str(location) == "-":
-        return read_stream(sys.stdin.buffer)
+        return read_stream(sys.stdin.buffer, max_bytes=max_bytes)
+    if is_url(location):
+        return load_url(str(location), allow_private_urls=allow_private_urls)
     path = Path(location)
     origin = str(location)
     if not path.exists():
         raise SourceError(f"{origin} does not exist: check the path")
     if path.is_dir():
         raise SourceError(f"{origin} is a folder: pass a file, or -o OUTDIR to brief the folder")
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise SourceError(f"{origin}: unsupported file type {path.suffix!r}; use .txt or .md")
+    kind = SUFFIX_KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise SourceError(
+            f"{origin}: unsupported file type {path.suffix!r}; use .txt, .md, .html or .pdf"
+        )
     try:
         size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(
-                f"{origin} is {size // 2**20} MB, over the {MAX_SOURCE_BYTES // 2**20} MB limit"
-            )
-        data = path.read_bytes()
+        if size > max_bytes:
+            raise SourceError(f"{origin} is {_mb(size)}, over the {_mb(max_bytes)} limit")
+        # Read at most one byte past the cap: a file that grows, or a device, can't flood memory.
+        with path.open("rb") as fh:
+            data = _read_capped(fh, origin, max_bytes)
     except OSError as exc:
         raise SourceError(f"cannot read {origin}: {exc.strerror or exc}") from exc
-    text = _checked(decode(data, origin), origin)
-    return Source(text, origin, SourceInfo(origin=path.name))
+    if kind == "text" and formats.sniff(data) == "pdf":
+        kind = "pdf"  # a PDF saved under a text name is still a PDF
+    return _source(data, kind, origin, path.name)
