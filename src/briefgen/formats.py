@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import warnings
 from typing import Literal
 
@@ -22,6 +23,11 @@ from briefgen.errors import SourceError
 from briefgen.schema import SourceInfo
 
 Kind = Literal["text", "html", "pdf"]
+
+# pypdf and trafilatura log every defect of a damaged file; without a handler Python prints those
+# to stderr. A NullHandler keeps them out of the CLI's output; an application still gets them.
+for _name in ("pypdf", "trafilatura", "htmldate"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 #: Byte-order marks, longest first so UTF-32's is not mistaken for UTF-16's.
 _BOMS = (
