@@ -146,3 +146,45 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     monkeypatch.setattr("briefgen.llm.SLEEP", waits.append)
     monkeypatch.setattr("briefgen.llm.ASYNC_SLEEP", async_wait)
     yield waits
+
+
+# --- Recorded HTTP cassettes (pytest-recording / vcrpy) -------------------------------------
+#
+# Cassettes in ../cassettes were recorded from the real embedded model over HTTP. Replay is the
+# default (record mode "none": no network). To re-record, see README "Re-recording cassettes":
+#   pytest tests/test_cassettes.py --record-mode=rewrite
+# which starts the embedded llama.cpp server and points the tests at it.
+
+RECORDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+_SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "openai-organization",
+                   "openai-project", "api-key", "x-api-key"]
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": _SECRET_HEADERS,
+        # The embedded server listens on an ephemeral port, so host and port are not matched;
+        # the body is, so a prompt change can never replay a stale answer.
+        "match_on": ["method", "path", "body"],
+        "decode_compressed_response": True,
+        "allow_playback_repeats": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(ROOT / "cassettes")
+
+
+@pytest.fixture(scope="module")
+def recorded_llm_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where cassette tests send requests: the live embedded server only while recording."""
+    mode = request.config.getoption("--record-mode", default="none")
+    if mode in (None, "none"):
+        yield "http://127.0.0.1:9/v1"  # never contacted: replay answers every request
+        return
+    from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
+
+    with EmbeddedServer(ServerOptions(default_model_path(), n_ctx=8192)) as server:
+        yield server.base_url

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from briefgen.errors import BriefgenError
-from briefgen.extract import generate_brief, version
+from briefgen.extract import generate_brief, load_briefing, version
 from briefgen.output import write_atomic
 from briefgen.rendering import FORMATS, Format, format_for, render
 from briefgen.settings import Settings
@@ -27,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("source", help="a .txt/.md file, or - for standard input")
     parser.add_argument("-o", "--output", help="write here (format from the extension)")
     parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
+    parser.add_argument(
+        "--from-json",
+        metavar="BRIEF.json",
+        help="re-render a brief saved with --format json for this source; no LLM call",
+    )
     llm = parser.add_argument_group("LLM (default: the embedded local model)")
     llm.add_argument("--base-url", help="OpenAI-compatible server URL [OPENAI_BASE_URL]")
     llm.add_argument("--model", help="model name [BRIEFGEN_MODEL]")
@@ -55,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "pdf" and not args.output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
     source = load_source(args.source)
-    briefing = generate_brief(source.text, settings=settings, info=source.info)
+    if args.from_json:
+        briefing = load_briefing(args.from_json, source.text)
+    else:
+        briefing = generate_brief(source.text, settings=settings, info=source.info)
     data = render(briefing, fmt, source=source.text)
     if args.output:
         write_atomic(args.output, data)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 from datetime import datetime, timezone
+from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from briefgen import chunking, grounding, merge, prompts
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
@@ -34,6 +33,9 @@ from briefgen.schema import (
     Usage,
 )
 from briefgen.settings import Settings
+
+if TYPE_CHECKING:  # only llm.py imports openai at run time
+    import openai
 
 TRUNCATED = (
     "Your answer was cut off at the token limit. Send the JSON object again with fewer and "
@@ -349,6 +351,24 @@ class AsyncBriefer:
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
                 return done
+
+
+def load_briefing(path: str | Path, source: str | None = None) -> Briefing:
+    """Read a briefing saved as JSON, checking it was made from ``source`` when one is given.
+
+    Raises:
+        SourceError: unreadable or not a briefing, or made from a different source text.
+    """
+    try:
+        briefing = Briefing.model_validate_json(Path(path).read_bytes())
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise SourceError(f"{path} is not a briefgen JSON brief: make it with --format json") from exc
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest() if source is not None else None
+    if digest is not None and digest != briefing.meta.source_sha256:
+        raise SourceError(f"{path} was made from a different source text: brief this one anew")
+    return briefing
 
 
 def generate_brief(

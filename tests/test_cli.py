@@ -1,0 +1,101 @@
+"""The command line: arguments in, one brief or one clear error line out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefgen import cli
+from briefgen.extract import generate_brief
+from briefgen.rendering import render_json
+from briefgen.settings import Settings
+
+from conftest import SOURCE, Script, completion, draft
+
+
+@pytest.fixture
+def source_file(tmp_path: Path) -> Path:
+    path = tmp_path / "port.txt"
+    path.write_text(SOURCE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def saved_brief(tmp_path: Path) -> Path:
+    script = Script(completion(draft()))
+    briefing = generate_brief(SOURCE, settings=Settings(model="m"), client=script.client())
+    path = tmp_path / "port.json"
+    path.write_text(render_json(briefing), encoding="utf-8")
+    return path
+
+
+def test_rerender_from_json_to_markdown_and_file(
+    source_file: Path, saved_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), "--from-json", str(saved_brief)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Port authority approves night shipping")
+    target = tmp_path / "out" / "brief.json"
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(target)]) == 0
+    assert json.loads(target.read_text())["title"] == "Port authority approves night shipping"
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_rerender_refuses_a_brief_of_another_source(
+    tmp_path: Path, saved_brief: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("A different article.", encoding="utf-8")
+    assert cli.main([str(other), "--from-json", str(saved_brief)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("briefgen: error:") and "different source" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        (lambda d: d / "missing.txt", "does not exist"),
+        (lambda d: (d / "empty.txt").write_text("  \n") and d / "empty.txt", "empty"),
+    ],
+)
+def test_user_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup: object, needle: str
+) -> None:
+    path = setup(tmp_path)  # type: ignore[operator]
+    code = cli.main([str(path)])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and needle in err and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_no_backend_at_all_names_the_three_ways_out(
+    source_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.metadata
+
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFGEN_BASE_URL", "BRIEFGEN_API_KEY",
+                "BRIEFGEN_MODEL_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BRIEFGEN_CONFIG", str(source_file.parent / "none.toml"))
+    (source_file.parent / "none.toml").write_text("")
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(source_file.parent / "cache"))
+
+    def missing(name: str) -> None:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
+    assert cli.main([str(source_file)]) == 2
+    err = capsys.readouterr().err
+    assert "briefgen[local]" in err and "OPENAI_API_KEY" in err and "--base-url" in err
+
+
+def test_unreachable_server_is_one_line(
+    source_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    no_sleep: list[float],
+) -> None:
+    code = cli.main([str(source_file), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"])
+    err = capsys.readouterr().err.strip()
+    assert code == 4 and "cannot reach the LLM server" in err and len(err.splitlines()) == 1
