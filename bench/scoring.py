@@ -1,0 +1,229 @@
+"""Score one briefing against BASIL's annotations: grounding, recall, inventions, cost.
+
+Pure: no model, no I/O besides :func:`load_gold`. Invented dates use the library's own rule
+(:func:`briefgen.review.date_problem`), so the metric and the re-ask loop never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefgen import grounding
+from briefgen.review import date_problem
+from briefgen.schema import Briefing
+
+#: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").
+_FILLER = frozenset({"the", "a", "an", "of", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "pres"})
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Gold:
+    """BASIL's annotations for one article."""
+
+    file: str
+    date: str | None
+    main_entities: list[str]
+    quoted_speakers: list[str]
+
+
+def load_gold(path: Path) -> dict[str, Gold]:
+    """The gold file as ``{file name: Gold}``."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        r["file"]: Gold(
+            file=r["file"],
+            date=r.get("date"),
+            main_entities=list(dict.fromkeys(r.get("main_entities") or [])),
+            quoted_speakers=list(dict.fromkeys(r.get("quoted_speakers") or [])),
+        )
+        for r in rows
+    }
+
+
+def _tokens(name: str) -> list[str]:
+    words = _TOKEN.findall(name.casefold().replace("'s", ""))
+    return [w for w in words if w not in _FILLER]
+
+
+def same_entity(gold: str, found: str) -> bool:
+    """True when ``found`` names the gold entity: same words, one inside the other, or surname.
+
+    "Obama" and "President Barack Obama" both name "Barack Obama"; "Senate Democrats" is found
+    as "Democrats"; "Michelle Obama" also matches "Barack Obama" by surname, which the issue
+    accepts ("last-name match is fine").
+    """
+    g, f = _tokens(gold), _tokens(found)
+    if not g or not f:
+        return False
+    gs, fs = set(g), set(f)
+    return gs <= fs or fs <= gs or g[-1] == f[-1]
+
+
+def missed(gold: list[str], names: list[str]) -> list[str]:
+    """The ``gold`` names that none of ``names`` names."""
+    return [g for g in gold if not any(same_entity(g, n) for n in names)]
+
+
+def _in_source(form: str, source: str) -> bool:
+    return grounding.locate(form, source).status != "missing"
+
+
+def invented_actors(briefing: Briefing, source: str) -> list[str]:
+    """Actors and speakers none of whose names or aliases occur in the source."""
+    invented = [
+        a.name
+        for a in briefing.actors
+        if not any(_in_source(f, source) for f in (a.name, *a.aliases))
+    ]
+    known = {a.name for a in briefing.actors}
+    invented += [
+        p.actor
+        for p in briefing.positions
+        if p.actor not in known and not _in_source(p.actor, source)
+    ]
+    return list(dict.fromkeys(invented))
+
+
+def invented_dates(briefing: Briefing, source: str) -> list[str]:
+    """Events whose date_text is not in the source or whose ISO date the text does not back."""
+    anchor = briefing.meta.date_anchor
+    bad = []
+    for event in briefing.key_events:
+        text = event.date_text
+        if text and not _in_source(text, source):
+            bad.append(f'date_text "{text}" not in source')
+        elif why := date_problem(event.date, text, source, anchor):
+            bad.append(why)
+    return bad
+
+
+@dataclass
+class ArticleScore:
+    """Every figure for one article; ratios are None when there was nothing to measure."""
+
+    file: str
+    valid: bool
+    seconds: float
+    calls: int
+    tokens: int
+    quotes: int = 0
+    grounded_quotes: int = 0
+    gold_actors: int = 0
+    found_actors: int = 0
+    gold_speakers: int = 0
+    found_speakers: int = 0
+    invented_actors: int = 0
+    invented_dates: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def grounded(self) -> float | None:
+        return self.grounded_quotes / self.quotes if self.quotes else None
+
+    @property
+    def actor_recall(self) -> float | None:
+        return self.found_actors / self.gold_actors if self.gold_actors else None
+
+    @property
+    def speaker_recall(self) -> float | None:
+        return self.found_speakers / self.gold_speakers if self.gold_speakers else None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            grounded=self.grounded,
+            actor_recall=self.actor_recall,
+            speaker_recall=self.speaker_recall,
+        )
+        return data
+
+
+def score_article(
+    file: str,
+    briefing: Briefing,
+    source: str,
+    gold: Gold,
+    seconds: float,
+    calls: int,
+    usage: dict[str, Any],
+) -> ArticleScore:
+    """Score one briefing of ``source`` against its gold annotations."""
+    evidence = briefing.evidence()
+    actor_names = [n for a in briefing.actors for n in (a.name, *a.aliases)]
+    aliases = {a.name: (a.name, *a.aliases) for a in briefing.actors}
+    speaker_names = [n for p in briefing.positions for n in aliases.get(p.actor, (p.actor,))]
+    actors_missed = missed(gold.main_entities, actor_names)
+    speakers_missed = missed(gold.quoted_speakers, speaker_names)
+    fake_actors = invented_actors(briefing, source)
+    fake_dates = invented_dates(briefing, source)
+    score = ArticleScore(
+        file=file,
+        valid=True,
+        seconds=seconds,
+        calls=calls,
+        tokens=int(usage.get("total_tokens", 0)),
+        quotes=len(evidence),
+        grounded_quotes=sum(e.match in ("exact", "normalized") for e in evidence),
+        gold_actors=len(gold.main_entities),
+        found_actors=len(gold.main_entities) - len(actors_missed),
+        gold_speakers=len(gold.quoted_speakers),
+        found_speakers=len(gold.quoted_speakers) - len(speakers_missed),
+        invented_actors=len(fake_actors),
+        invented_dates=len(fake_dates),
+    )
+    if actors_missed:
+        score.notes.append(f"missed actors: {', '.join(actors_missed)}")
+    if speakers_missed:
+        score.notes.append(f"missed speakers: {', '.join(speakers_missed)}")
+    if fake_actors:
+        score.notes.append(f"invented actors: {', '.join(fake_actors)}")
+    score.notes += [f"invented date: {d}" for d in fake_dates]
+    score.notes += [f"ungrounded: {e.quote[:70]!r} ({e.match})" for e in evidence if not e.verified]
+    return score
+
+
+def score_failure(
+    file: str, error: str, gold: Gold, seconds: float, calls: int, usage: dict[str, Any]
+) -> ArticleScore:
+    """The score of an article whose brief failed: invalid, every gold name missed."""
+    return ArticleScore(
+        file=file,
+        valid=False,
+        gold_actors=len(gold.main_entities),
+        gold_speakers=len(gold.quoted_speakers),
+        seconds=seconds,
+        calls=calls,
+        tokens=int(usage.get("total_tokens", 0)),
+        notes=[f"error: {error[:160]}"],
+    )
+
+
+def summarize(scores: list[ArticleScore]) -> dict[str, float]:
+    """Pooled figures over all articles: a failed article's gold names count as not found.
+
+    Grounded is pooled over quotes, recalls over gold names, inventions are totals, and cost
+    (seconds, calls, tokens) is a mean per article.
+    """
+    n = len(scores) or 1
+    gold_actors = sum(s.gold_actors for s in scores)
+    gold_speakers = sum(s.gold_speakers for s in scores)
+    quotes = sum(s.quotes for s in scores)
+    return {
+        "articles": float(len(scores)),
+        "valid_rate": sum(s.valid for s in scores) / n,
+        "grounded": sum(s.grounded_quotes for s in scores) / quotes if quotes else 0.0,
+        "actor_recall": sum(s.found_actors for s in scores) / gold_actors if gold_actors else 0.0,
+        "speaker_recall": (
+            sum(s.found_speakers for s in scores) / gold_speakers if gold_speakers else 0.0
+        ),
+        "invented_actors": float(sum(s.invented_actors for s in scores)),
+        "invented_dates": float(sum(s.invented_dates for s in scores)),
+        "seconds": sum(s.seconds for s in scores) / n,
+        "calls": sum(s.calls for s in scores) / n,
+        "tokens": sum(s.tokens for s in scores) / n,
+    }
