@@ -77,7 +77,10 @@ def _checked_request(
     if allow_private:
         return client.build_request("GET", url)
     port = url.port or (443 if url.scheme == "https" else 80)
-    addresses = resolver(url.host, port)
+    try:
+        addresses = [str(ipaddress.ip_address(url.host))]  # an IP literal needs no lookup
+    except ValueError:
+        addresses = resolver(url.host, port)
     if not addresses:
         raise SourceError(f"cannot resolve host {url.host!r}: check the URL")
     for address in addresses:
@@ -103,9 +106,7 @@ def _media(response: httpx.Response, where: str) -> Kind | None:
     if not media:
         return None
     if media not in _MEDIA_KINDS:
-        raise SourceError(
-            f"{where} is {media}, not a web page, text or PDF: briefgen can't read it"
-        )
+        raise SourceError(f"{where} is {media}, not HTML, text or PDF: pass another URL")
     return _MEDIA_KINDS[media]
 
 
@@ -138,7 +139,7 @@ def fetch(
     max_bytes: int = MAX_FETCH_BYTES,
     timeout: float = FETCH_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
-    resolver: Resolver = resolve,
+    resolver: Resolver | None = None,
 ) -> Fetched:
     """Download ``url``, following up to five redirects, each checked like the first request.
 
@@ -148,7 +149,7 @@ def fetch(
         max_bytes: refuse a body larger than this.
         timeout: seconds to connect and between reads.
         transport: an ``httpx`` transport to use instead of the network (tests).
-        resolver: host name to IP addresses (tests pass a fake one).
+        resolver: host name to IP addresses; :func:`resolve` (the system resolver) by default.
 
     Raises:
         SourceError: refused address, bad status, wrong content type, too large, timeout, or
@@ -162,7 +163,7 @@ def fetch(
             transport=transport, timeout=timeout, headers=headers, trust_env=False
         ) as client:
             for _ in range(MAX_REDIRECTS + 1):
-                request = _checked_request(client, current, allow_private, resolver)
+                request = _checked_request(client, current, allow_private, resolver or resolve)
                 response = client.send(request, stream=True, follow_redirects=False)
                 try:
                     if response.is_redirect and "location" in response.headers:
