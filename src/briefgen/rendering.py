@@ -109,4 +109,15 @@ def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None)
         return render_markdown(briefing).encode("utf-8")
     if fmt == "json":
         return render_json(briefing).encode("utf-8")
-    raise RenderError(f"format {fmt!r} is not available: use one of md, json")
+    # Imported on demand: typst is a large native extension that md/json users never need.
+    if fmt == "pdf":
+        from briefgen.pdf import render_pdf
+
+        return render_pdf(briefing)
+    if fmt == "html":
+        from briefgen.html_view import render_html
+
+        if source is None:
+            raise RenderError("the HTML evidence view needs the source text: pass source=...")
+        return render_html(briefing, source).encode("utf-8")
+    raise RenderError(f"format {fmt!r} is not available: use one of {', '.join(FORMATS)}")

@@ -1,0 +1,294 @@
+"""The one-page PDF: Typst escaping, fit-to-one-page, Unicode, metadata, speed and memory."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import typst
+from pypdf import PdfReader
+
+from briefgen import pdf as pdfmod
+from briefgen.errors import RenderError
+from briefgen.pdf import (
+    SIZES,
+    escape_typst,
+    layout_pdf,
+    long_date,
+    render_pdf,
+    timeline_date,
+    typst_source,
+    typst_string,
+)
+from briefgen.rendering import render
+from briefgen.schema import Actor, Briefing, Event, Evidence, OpenQuestion, Position
+
+FIXTURES = Path(__file__).with_name("fixtures")
+HAZARD = (
+    r"# $ * _ @ < > [ ] \ { } {{ }} ~ // /* */ = + - -- ... ` ' \" "
+    r"http://x.y <l> @ref $x^2$ #let a = 1 \u{41}"
+)
+
+
+def load_fixture() -> Briefing:
+    return Briefing.model_validate_json((FIXTURES / "briefing.json").read_text(encoding="utf-8"))
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def squash(text: str) -> str:
+    """Drop whitespace: line breaks and justification spaces differ between PDF extractors."""
+    return "".join(text.split())
+
+
+def page_count(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def hazardous(b: Briefing, text: str) -> Briefing:
+    """Every string the template prints replaced with ``text``."""
+    ev = Evidence(quote=text, start=0, end=1, match="exact")
+    return b.model_copy(
+        update={
+            "title": text,
+            "summary": text,
+            "source": b.source.model_copy(
+                update={"title": text, "author": text, "genre": text, "origin": text}
+            ),
+            "key_events": [
+                Event(date=None, date_text=text, description=text, actors=[text], evidence=ev)
+            ],
+            "actors": [Actor(name=text, role=text, kind="group", aliases=[text])],
+            "positions": [Position(actor=text, position=text, evidence=ev)],
+            "open_questions": [OpenQuestion(question=text, evidence=ev)],
+            "meta": b.meta.model_copy(update={"model": text, "backend": text}),
+        }
+    )
+
+
+def oversized(b: Briefing, n_events: int = 12, n_actors: int = 14, n_pos: int = 9) -> Briefing:
+    long = "Delegates argued over the wording of the clause on transit fees for most of the night. "
+    ev = Evidence(quote="a verbatim sentence " * 8, start=0, end=10, match="exact")
+    return b.model_copy(
+        update={
+            "key_events": [
+                Event(date=f"2025-{i % 12 + 1:02d}-0{i % 9 + 1}", description=long * 3, evidence=ev)
+                for i in range(n_events)
+            ],
+            "actors": [
+                Actor(name=f"Actor Number{i} Longname", role=long, kind="person")
+                for i in range(n_actors)
+            ],
+            "positions": [
+                Position(actor=f"Actor Number{i}", position=long * 2, evidence=ev)
+                for i in range(n_pos)
+            ],
+            "open_questions": [OpenQuestion(question=long * 2, evidence=ev) for _ in range(6)],
+        }
+    )
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain words", "plain words"),
+        ("#let x = 1", r"\#let x \= 1"),
+        ("*bold* _em_", r"\*bold\* \_em\_"),
+        ("$x$ @ref <lbl>", r"\$x\$ \@ref \<lbl\>"),
+        ("[a] {b} \\c", r"\[a\] \{b\} \\c"),
+        ("// not a comment", r"\/\/ not a comment"),
+        ("line\n= heading\n- item", r"line \= heading \- item"),
+        ("Azərbaycan — «Москва»", "Azərbaycan — «Москва»"),
+        (None, ""),
+        (9.5, "9.5"),
+    ],
+)
+def test_escape_typst(value, expected):
+    assert escape_typst(value) == expected
+
+
+def test_typst_string_is_a_valid_literal():
+    literal = typst_string('say "hi" \\ #x')
+    assert literal == '"say \\"hi\\" \\\\ #x"'
+    assert json.loads(typst.eval(b"", literal, format="json")) == 'say "hi" \\ #x'
+
+
+def test_hazard_text_compiles_to_one_page_and_reads_back_verbatim():
+    layout = layout_pdf(hazardous(load_fixture(), HAZARD))
+    assert layout.pages == page_count(layout.pdf) == 1
+    text = squash(pdf_text(layout.pdf))
+    # Markup would have eaten the markers (strong, emph, math, comments, labels) or run code.
+    assert squash(HAZARD) in text
+    assert text.count(squash(HAZARD)) >= 8
+
+
+def test_hazard_title_reaches_pdf_metadata_as_text():
+    meta = PdfReader(io.BytesIO(render_pdf(hazardous(load_fixture(), "A #b $c$ [d]")))).metadata
+    assert meta.title == "A #b $c$ [d]"
+    assert meta.subject == "A #b $c$ [d]"
+
+
+# --- the fixture brief ----------------------------------------------------------------------
+
+
+def test_fixture_is_one_page_with_title_and_every_actor():
+    b = load_fixture()
+    layout = layout_pdf(b)
+    assert (layout.pages, layout.compiles, layout.size, layout.dropped) == (1, 1, SIZES[0], {})
+    text = squash(pdf_text(layout.pdf))
+    assert squash(b.title) in text
+    for actor in b.actors:
+        assert squash(actor.name) in text, actor.name
+    assert "11/12quotesverified" in text
+    assert "UNVERIFIEDQUOTE" in text  # the one position whose quote grounding could not find
+    assert "moreinthefullbrief" not in text
+
+
+def test_unicode_survives_with_the_embedded_fonts():
+    b = load_fixture()
+    b = b.model_copy(update={"summary": "ə ğ ş ç ı İ Ə Ş — “Москва” ‘x’ – y …"})  # noqa: RUF001
+    text = pdf_text(render_pdf(b))
+    for word in (
+        "Sumqayıt",  # noqa: RUF001
+        "Həsənova",
+        "Трансмашхолдинг",
+        "ə ğ ş ç ı İ Ə Ş",  # noqa: RUF001
+        "“Москва”",
+        "–",  # noqa: RUF001
+        "…",
+    ):
+        assert word in text, word
+
+
+def test_metadata_names_title_subject_and_creator():
+    b = load_fixture()
+    meta = PdfReader(io.BytesIO(render_pdf(b))).metadata
+    assert meta.title == b.title
+    assert meta.subject == b.summary
+    assert meta.creator == f"briefgen {b.meta.briefgen_version}"
+    assert meta.author == b.source.author
+    assert meta["/CreationDate"].startswith("D:20250315093000")
+
+
+def test_same_briefing_gives_the_same_bytes():
+    b = load_fixture()
+    assert render_pdf(b) == render_pdf(b)
+
+
+def test_render_dispatches_pdf():
+    assert render(load_fixture(), "pdf").startswith(b"%PDF-")
+
+
+# --- fitting --------------------------------------------------------------------------------
+
+
+def test_a_little_too_long_shrinks_type_but_keeps_everything():
+    b = oversized(load_fixture(), n_events=6, n_actors=7, n_pos=4)
+    b = b.model_copy(update={"open_questions": b.open_questions[:3]})
+    assert page_count(pdfmod._compile(typst_source(b), None)) > 1  # really overflows at full size
+    layout = layout_pdf(b)
+    assert layout.pages == page_count(layout.pdf) == 1
+    assert SIZES[-1] <= layout.size < SIZES[0]
+    assert layout.dropped == {}
+    assert layout.compiles <= 5
+
+
+def test_oversized_brief_trims_lowest_priority_items_and_says_so():
+    b = oversized(load_fixture())
+    layout = layout_pdf(b)
+    assert layout.pages == page_count(layout.pdf) == 1
+    assert layout.size == SIZES[-1]
+    assert layout.dropped, "an oversized brief must drop something"
+    # Open questions go first: nothing else is dropped while more than two remain.
+    if set(layout.dropped) != {"open_questions"}:
+        assert len(b.open_questions) - layout.dropped["open_questions"] <= 2
+    text = squash(pdf_text(layout.pdf))
+    for n in layout.dropped.values():
+        assert f"+{n}moreinthefullbrief" in text
+    assert text.count("moreinthefullbrief") == len(layout.dropped)
+    assert not layout.clipped
+    assert layout.compiles <= 8
+
+
+def test_huge_fields_are_shortened_visibly_not_silently():
+    b = load_fixture()
+    b = b.model_copy(update={"title": "Endless headline " * 200, "summary": "Word " * 2000})
+    layout = layout_pdf(b)
+    assert layout.pages == page_count(layout.pdf) == 1
+    assert layout.clipped
+    text = pdf_text(layout.pdf)
+    assert "…" in text
+    assert "shortened" in text
+
+
+def test_unfittable_brief_raises_a_one_line_error(monkeypatch):
+    monkeypatch.setattr(pdfmod, "_page_count", lambda pdf: 2)
+    with pytest.raises(RenderError, match="does not fit one page") as err:
+        layout_pdf(load_fixture())
+    assert "\n" not in str(err.value)
+
+
+def test_typst_failure_becomes_render_error(monkeypatch):
+    class Broken:
+        def compile(self, **kwargs):
+            raise typst.TypstError("unexpected argument\nmore detail")
+
+    monkeypatch.setattr(pdfmod, "_compiler", lambda: Broken())
+    with pytest.raises(RenderError, match=r"Typst could not compile the brief \(unexpected"):
+        render_pdf(load_fixture())
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("date", "date_text", "expected"),
+    [
+        ("2025-12-09", None, ("Dec 9", "2025")),
+        ("2026-01", "early January", ("Jan", "2026")),
+        ("2028", None, ("2028", "")),
+        (None, "last week", ("last week", "")),
+        (None, "at the very beginning of the long winter", ("at the very beg…", "")),
+        (None, None, ("undated", "")),
+    ],
+)
+def test_timeline_date(date, date_text, expected):
+    ev = Evidence(quote="q")
+    assert timeline_date(Event(date=date, date_text=date_text, description="d", evidence=ev)) == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2025-03-14", "14 March 2025"), ("2025-03", "March 2025"), ("spring", "spring"), (None, "")],
+)
+def test_long_date(value, expected):
+    assert long_date(value) == expected
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_hundred_pdfs_in_one_process_do_not_grow_memory():
+    def rss_kib() -> int:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+    b = load_fixture()
+    for i in range(30):  # warm up: fonts, caches
+        render_pdf(b.model_copy(update={"title": f"Warm-up brief {i}"}))
+    before = rss_kib()
+    for i in range(100):
+        render_pdf(b.model_copy(update={"title": f"Brief number {i}"}))
+    assert rss_kib() - before < 40_000
