@@ -33,6 +33,7 @@ from tenacity import (
 from briefgen.cache import ResponseCache, request_key
 from briefgen.errors import ConfigError, ExtractionError, LLMError
 from briefgen.limits import RunLimiter
+from briefgen.redaction import redact_error
 from briefgen.schema import Usage
 from briefgen.settings import DEFAULT_OPENAI_MODEL, Mode, Settings
 
@@ -297,6 +298,10 @@ class LLM:
         return str(self.client.base_url).rstrip("/")
 
     def _error(self, exc: openai.OpenAIError) -> Exception:
+        # A server may echo the key in its error body, a base URL may hold a password.
+        return redact_error(self._describe(exc), [self.settings.api_key, self.client.api_key])
+
+    def _describe(self, exc: openai.OpenAIError) -> Exception:
         where = self._where()
         if isinstance(exc, openai.APITimeoutError):
             return LLMError(
