@@ -1,0 +1,122 @@
+"""Markdown and JSON rendering: golden brief, escaping hazards, format choice and dispatch."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from briefgen.errors import RenderError
+from briefgen.rendering import (
+    escape_markdown,
+    format_for,
+    grounding_line,
+    render,
+    render_json,
+    render_markdown,
+)
+from briefgen.schema import Actor, Briefing, Evidence, OpenQuestion, Position
+
+FIXTURES = Path(__file__).with_name("fixtures")
+GOLDEN = Path(__file__).with_name("golden") / "brief.md"
+HAZARD = "# $ * _ @ < > [ ] \\ { } {{ }} ~ // `code` </script> <img src=x onerror=alert(1)>"
+
+
+def load_fixture() -> Briefing:
+    return Briefing.model_validate_json((FIXTURES / "briefing.json").read_text(encoding="utf-8"))
+
+
+def test_golden_markdown():
+    text = render_markdown(load_fixture())
+    if os.environ.get("BRIEFGEN_UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), "set BRIEFGEN_UPDATE_GOLDEN=1 to accept"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain", "plain"),
+        ("# heading", r"\# heading"),
+        ("| a | b |", r"\| a \| b \|"),
+        ("*x* _y_ `z` ~w~", r"\*x\* \_y\_ \`z\` \~w\~"),
+        ("[link](http://x) <b>", r"\[link\](http://x) \<b\>"),
+        ("back\\slash", r"back\\slash"),
+        ("two\nlines\n# not a heading", r"two lines \# not a heading"),
+        (None, ""),
+        (3, "3"),
+    ],
+)
+def test_escape_markdown(value, expected):
+    assert escape_markdown(value) == expected
+
+
+def hazardous(b: Briefing, text: str) -> Briefing:
+    ev = Evidence(quote=text, start=0, end=1, match="exact")
+    return b.model_copy(
+        update={
+            "title": text,
+            "summary": text,
+            "actors": [Actor(name=text, role=text, kind="group", aliases=[text])],
+            "positions": [Position(actor=text, position=text, evidence=ev)],
+            "open_questions": [OpenQuestion(question=text, evidence=ev)],
+        }
+    )
+
+
+def test_source_text_cannot_break_the_layout():
+    injected = "\n# Injected heading\n| x | y |\n---\n" + HAZARD
+    md = render_markdown(hazardous(load_fixture(), injected))
+    lines = md.splitlines()
+    headings = [line for line in lines if line.startswith("#")]
+    assert [h[:3] for h in headings] == ["# \\", "## ", "## ", "## ", "## "]
+    assert headings[1:] == [
+        "## Key events",
+        "## Actors",
+        "## Stated positions",
+        "## Open questions",
+    ]
+    table = [line for line in lines if line.startswith("|")]
+    assert len(table) == 3  # header, rule, the one actor
+    assert len(re.findall(r"(?<!\\)\|", table[2])) == 5  # the row's own pipes only
+    assert [line for line in lines if line.startswith("---")] == ["---"]
+    assert not any(line.startswith("<") for line in lines)
+    assert not re.search(r"(?<!\\)<", md)  # no raw HTML: every < arrives escaped
+    assert r"\# Injected heading \| x \| y \| --- \# $ \* \_ @ \< \> \[ \] \\ { }" in md
+
+
+def test_unverified_quotes_are_flagged_in_markdown():
+    md = render_markdown(load_fixture())
+    assert md.count("⚠ unverified quote") == 1
+    assert "11/12 quotes verified (10 exact, 1 normalized, 0 fuzzy, 1 missing)" in md
+
+
+def test_grounding_line():
+    assert grounding_line(load_fixture()) == "11/12 quotes verified"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("brief.pdf", "pdf"),
+        ("out/Brief.HTML", "html"),
+        ("b.htm", "html"),
+        ("b.json", "json"),
+        ("b.markdown", "md"),
+        ("b.txt", "md"),
+        (None, "md"),
+    ],
+)
+def test_format_for(path, expected):
+    assert format_for(path) == expected
+
+
+def test_render_dispatch():
+    b = load_fixture()
+    assert render(b, "md") == render_markdown(b).encode("utf-8")
+    assert Briefing.model_validate_json(render(b, "json")) == b
+    assert render_json(b).endswith("\n")
+    with pytest.raises(RenderError, match="use one of md, json, pdf, html"):
+        render(b, "docx")  # type: ignore[arg-type]
