@@ -19,6 +19,38 @@ from briefgen.schema import Briefing
 #: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").
 _FILLER = frozenset({"the", "a", "an", "of", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "pres"})
 _TOKEN = re.compile(r"[a-z0-9]+")
+#: Spellings of one word that news text and annotators use interchangeably.
+_SAME = {"democratic": "democrat", "gop": "republican", "lawmakers": "lawmaker"}
+#: Last words that name a kind of body, not a person: "Republican lawmakers" and "Democratic
+#: lawmakers" share one, but are not the same entity the way "Mr. Obama" and "Barack Obama" are.
+_GENERIC = frozenset(
+    {
+        "lawmaker",
+        "party",
+        "committee",
+        "administration",
+        "campaign",
+        "court",
+        "house",
+        "senate",
+        "department",
+        "official",
+        "member",
+        "leader",
+        "democrat",
+        "republican",
+        "group",
+        "union",
+        "state",
+        "congress",
+        "government",
+        "council",
+        "agency",
+        "office",
+        "staff",
+        "supporter",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +77,15 @@ def load_gold(path: Path) -> dict[str, Gold]:
     }
 
 
+def _stem(word: str) -> str:
+    word = _SAME.get(word, word)
+    # "Republicans" names the same group as "Republican lawmakers": compare singular forms.
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _tokens(name: str) -> list[str]:
     words = _TOKEN.findall(name.casefold().replace("'s", ""))
-    return [w for w in words if w not in _FILLER]
+    return [_stem(w) for w in words if w not in _FILLER and len(w) > 1]
 
 
 def same_entity(gold: str, found: str) -> bool:
@@ -61,7 +99,7 @@ def same_entity(gold: str, found: str) -> bool:
     if not g or not f:
         return False
     gs, fs = set(g), set(f)
-    return gs <= fs or fs <= gs or g[-1] == f[-1]
+    return gs <= fs or fs <= gs or (g[-1] == f[-1] and g[-1] not in _GENERIC)
 
 
 def missed(gold: list[str], names: list[str]) -> list[str]:
