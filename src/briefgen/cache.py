@@ -78,6 +78,6 @@ class ResponseCache:
         """Store one response body; an unwritable cache is not worth failing a brief over."""
         data = json.dumps(response, ensure_ascii=False).encode("utf-8")
         try:
-            write_atomic(self._path(key), data)
+            write_atomic(self._path(key), data, durable=False)
         except (RenderError, OSError):
             return

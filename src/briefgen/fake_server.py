@@ -15,14 +15,19 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from pydantic import BaseModel
+
+from briefgen.schema import Draft, DraftEvent, DraftPosition, DraftQuestion, DraftSource
+
 MODEL = "fake-model"
 UNGROUNDED_QUOTE = "These words were never written in the source at all."
 _SOURCE = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
-_SENTENCE = re.compile(r"[^.!?\n]{20,190}[.!?]")
+_SENTENCE = re.compile(r"[^.!?\n]{20,}[.!?]")
 _NAME = re.compile(r"\b[A-Z][a-z]{2,30}\b")
 
 
@@ -64,18 +69,27 @@ def source_of(body: dict[str, Any]) -> str:
     return ""
 
 
+@cache
+def _max_len(model: type[BaseModel], name: str) -> int:
+    """The schema's ``maxLength`` for a field, so answers stay valid when the limits change."""
+    prop = model.model_json_schema()["properties"][name]
+    options = prop.get("anyOf", [prop])
+    return min(int(o.get("maxLength", 10_000)) for o in options if o.get("type") == "string")
+
+
 def _spans(source: str) -> list[str]:
     # Fenced <source> tags (angle quotes in the prompt copy) differ from the text: avoid them.
+    longest = min(_max_len(m, "quote") for m in (DraftEvent, DraftPosition, DraftQuestion))
     return [
         s.strip()
         for s in _SENTENCE.findall(source)
-        if "\u2039" not in s and "\u203a" not in s and s.strip()
+        if "\u2039" not in s and "\u203a" not in s and len(s.strip()) <= longest
     ]
 
 
 def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
     """A schema-valid draft built from ``source``; with ``grounded=False`` one quote is invented."""
-    spans = _spans(source) or [source.strip()[:150] or "nothing"]
+    spans = _spans(source) or [source.strip()[:60] or "nothing"]
     first_line = next((line.strip() for line in source.splitlines() if line.strip()), "Untitled")
     names = _NAME.findall(source)
     name = names[0] if names else source.split()[0][:60] if source.split() else "Nobody"
@@ -83,10 +97,16 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
     def pick(i: int) -> str:
         return spans[i % len(spans)]
 
+    title = first_line[: _max_len(Draft, "title")]
     return {
-        "title": first_line[:120],
-        "summary": pick(0)[:220],
-        "source": {"title": first_line[:120], "author": None, "date": None, "genre": "other"},
+        "title": title,
+        "summary": pick(0)[: _max_len(Draft, "summary")],
+        "source": {
+            "title": first_line[: _max_len(DraftSource, "title")],
+            "author": None,
+            "date": None,
+            "genre": "other",
+        },
         "actors": [{"name": name, "kind": "other", "role": "named in the source", "aliases": []}],
         "key_events": [
             {
@@ -153,8 +173,7 @@ class FakeServer:
         self.bodies: list[dict[str, Any]] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", port), _handler(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -218,9 +237,17 @@ class FakeServer:
             self.bodies.append(body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a batch opens many connections at once
+    daemon_threads = True
+
+
 def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like a real server
+        # Headers and body go out in two writes; with Nagle on, each answer waits ~40 ms for
+        # the client's delayed ACK, which would swamp the latency being simulated.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests and benchmarks read ``stats`` instead."""

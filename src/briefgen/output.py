@@ -13,8 +13,14 @@ from pathlib import Path, PurePath, PurePosixPath
 from briefgen.errors import RenderError
 
 
-def write_atomic(path: str | Path, data: bytes) -> Path:
+def write_atomic(path: str | Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to ``path`` so readers never see a partial file.
+
+    Args:
+        path: the target file.
+        data: its new content.
+        durable: fsync before the rename so the file also survives a power cut; caches and
+            run state, which are cheap to rebuild, skip it (an fsync costs milliseconds).
 
     Raises:
         RenderError: the folder is missing or not writable.
@@ -28,8 +34,9 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,431 @@
+"""Brief every supported file under a folder: concurrent, rate-limited, resumable, lossless.
+
+A run plans first (load each source, skip those whose content and settings are unchanged), then
+opens ONE LLM connection (one embedded server for the whole run) and briefs the rest with a
+bounded pool of workers. Each brief is written atomically, then a per-source state file records
+that it is done, so a run killed at any moment resumes where it stopped. One bad source never
+stops the others; ``index.md`` and ``report.json`` are written at the end, even on interrupt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from briefgen.cache import ResponseCache, default_cache_dir
+from briefgen.costs import cost_usd
+from briefgen.errors import BriefgenError, ConfigError
+from briefgen.extract import Session, version
+from briefgen.limits import RunLimiter
+from briefgen.llm import AsyncClient, Connection, connect
+from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
+from briefgen.prompts import prompts_dir
+from briefgen.rendering import Format, render
+from briefgen.runreport import RunReport, SourceResult, Summary, render_index
+from briefgen.schema import Briefing, Draft, Usage
+from briefgen.settings import Settings
+from briefgen.sources import SUFFIX_KINDS, Source, load_source
+
+STATE_DIR = ".briefgen"
+INDEX_NAME = "index.md"
+REPORT_NAME = "report.json"
+#: Workers against a remote server when --jobs is not given.
+DEFAULT_JOBS = 8
+Via = Literal["live", "batch-api"]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs (the LLM itself is described by :class:`Settings`).
+
+    Attributes:
+        jobs: concurrent briefs; default 8, and always 1 for the embedded model, which serves
+            one request at a time (more would only queue and time out).
+        rpm: requests per minute across the run, or None.
+        tpm: tokens per minute across the run (prompt estimate plus output cap), or None.
+        force: redo every source even when its brief is up to date.
+        formats: output formats written for each source.
+        cache_dir: the LLM response cache; None disables it.
+        via: ``live`` requests, or the OpenAI ``batch-api`` (half price, results within 24 h).
+        poll_interval: seconds between Batch API status checks.
+    """
+
+    jobs: int | None = None
+    rpm: float | None = None
+    tpm: float | None = None
+    force: bool = False
+    formats: tuple[Format, ...] = ("md",)
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    via: Via = "live"
+    poll_interval: float = 30.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot for progress displays, sent after every finished source."""
+
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    tokens: int
+    cost_usd: float | None
+    current: str | None = None
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done - self.failed - self.skipped
+
+
+@dataclass
+class Job:
+    """One source file of the run and where its outputs go."""
+
+    path: Path
+    name: str  # the input path relative to its folder, for the report
+    stem: PurePosixPath  # the safe output path without extension, relative to OUTDIR
+    result: SourceResult
+    source: Source | None = None
+    fingerprint: str = ""
+
+
+def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[str]]:
+    """The supported files under ``inputs`` (sorted), and the names of files it ignores.
+
+    Hidden files and folders, and anything inside ``outdir``, are left out.
+    """
+    found: list[tuple[Path, str]] = []
+    ignored: list[str] = []
+    out = outdir.resolve()
+    for item in map(Path, inputs):
+        if not item.is_dir():
+            found.append((item, item.name))
+            continue
+        for path in sorted(item.rglob("*")):
+            rel = path.relative_to(item)
+            if any(p.startswith(".") for p in rel.parts) or not path.is_file():
+                continue
+            if path.resolve().is_relative_to(out):
+                continue
+            if path.suffix.lower() in SUFFIX_KINDS:
+                found.append((path, rel.as_posix()))
+            else:
+                ignored.append(rel.as_posix())
+    stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in found]
+    jobs, taken = [], set()
+    for (path, name), stem in zip(found, stems, strict=True):
+        if stems.count(stem) > 1:  # story.txt and story.html both present: keep both apart
+            stem = stem.with_name(f"{stem.name}_{path.suffix.lstrip('.') or 'file'}")
+        while stem in taken:
+            stem = stem.with_name(f"{stem.name}_")
+        taken.add(stem)
+        jobs.append(Job(path, name, stem, SourceResult(source=name)))
+    return jobs, ignored
+
+
+#: Settings that change how a run goes but not what a brief says.
+_NOT_IN_FINGERPRINT = frozenset(
+    {"api_key", "request_timeout", "deadline", "transport_retries", "threads"}
+)
+
+
+def settings_digest(settings: Settings) -> str:
+    """Hash of everything besides the text that decides a brief: settings, prompts, version."""
+    relevant = {k: v for k, v in asdict(settings).items() if k not in _NOT_IN_FINGERPRINT}
+    prompts = sorted((p.name, p.read_text("utf-8")) for p in prompts_dir().glob("*.j2"))
+    blob = json.dumps(
+        {"settings": relevant, "prompts": prompts, "version": version()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def fingerprint(text: str, digest: str) -> str:
+    """Hash of a source text plus :func:`settings_digest`: equal means the brief is up to date."""
+    return hashlib.sha256(f"{digest}\n{text}".encode()).hexdigest()
+
+
+class RunState:
+    """Per-source ``done`` records under ``OUTDIR/.briefgen/state``; written after the outputs."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.root = outdir / STATE_DIR / "state"
+
+    def _path(self, job: Job) -> Path:
+        return self.root / f"{job.stem}.json"
+
+    def is_done(self, job: Job, formats: Sequence[Format], outdir: Path) -> Summary | None:
+        """The stored summary when the job's fingerprint matches and every output exists."""
+        try:
+            data = json.loads(self._path(job).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("fingerprint") != job.fingerprint:
+            return None
+        outputs = [output_name(job, fmt) for fmt in formats]
+        if not all((outdir / o).is_file() for o in outputs):
+            return None
+        job.result.outputs = outputs
+        return Summary(**data["summary"])
+
+    def mark_done(self, job: Job, summary: Summary) -> None:
+        data = {"fingerprint": job.fingerprint, "source": job.name, "summary": asdict(summary)}
+        state = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        write_atomic(self._path(job), state, durable=False)  # lost state only means a redo
+
+
+def output_name(job: Job, fmt: Format) -> str:
+    """Where ``job``'s brief in ``fmt`` goes, relative to OUTDIR."""
+    return f"{job.stem}.{fmt}"
+
+
+@contextlib.contextmanager
+def _exclusive(outdir: Path) -> Iterator[None]:
+    """Refuse a second concurrent run on the same OUTDIR; the OS drops the lock on kill -9."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; runs are then not guarded
+        yield
+        return
+    lock_path = outdir / STATE_DIR / "lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ConfigError(
+                f"another briefgen run is writing to {outdir}: wait for it or pick another -o"
+            ) from exc
+        yield
+
+
+class _Run:
+    """The mutable state of one run, shared by its workers."""
+
+    def __init__(
+        self,
+        outdir: Path,
+        settings: Settings,
+        options: BatchOptions,
+        on_progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.outdir = outdir
+        self.settings = settings
+        self.options = options
+        self.on_progress = on_progress
+        self.state = RunState(outdir)
+        self.report = RunReport(outdir=str(outdir), via=options.via)
+        self.conn: Connection | None = None
+
+    def progress(self, current: str | None = None) -> None:
+        if self.on_progress is None:
+            return
+        r = self.report
+        self.on_progress(
+            Progress(
+                total=len(r.results),
+                done=r.count("ok"),
+                failed=r.count("failed"),
+                skipped=r.count("skipped"),
+                tokens=r.usage.total_tokens,
+                cost_usd=r.cost_usd,
+                current=current,
+            )
+        )
+
+    def plan(self, jobs: list[Job]) -> list[Job]:
+        """Load every source and return those that need the LLM; the rest are done or failed."""
+        todo = []
+        digest = settings_digest(self.settings)
+        for job in jobs:
+            try:
+                job.source = load_source(job.path)
+            except BriefgenError as exc:
+                job.result.status, job.result.error = "failed", str(exc)
+                continue
+            except Exception as exc:  # a reader's bug on one file fails only that file
+                job.result.status = "failed"
+                job.result.error = f"cannot read {job.name}: {type(exc).__name__}: {exc}"
+                continue
+            job.fingerprint = fingerprint(job.source.text, digest)
+            summary = None
+            if not self.options.force:
+                summary = self.state.is_done(job, self.options.formats, self.outdir)
+            if summary is not None:
+                job.result.status, job.result.summary = "skipped", summary
+            else:
+                todo.append(job)
+        return todo
+
+    def finish(self, job: Job, briefing: Briefing, spent: Usage) -> None:
+        """Write every format atomically, then record the source as done."""
+        assert job.source is not None and self.conn is not None
+        result = job.result
+        for fmt in self.options.formats:
+            name = output_name(job, fmt)
+            write_atomic(self.outdir / name, render(briefing, fmt, source=job.source.text))
+            result.outputs.append(name)
+        summary = Summary.of(briefing)
+        self.state.mark_done(job, summary)
+        result.status, result.summary, result.usage = "ok", summary, spent
+        result.cost_usd = self.cost(spent)
+
+    def cost(self, spent: Usage) -> float | None:
+        assert self.conn is not None
+        return cost_usd(
+            spent,
+            self.conn.model,
+            backend=self.conn.backend,
+            base_url=str(self.conn.llm.client.base_url),
+            batch=self.options.via == "batch-api",
+        )
+
+    async def brief(self, job: Job) -> None:
+        """Brief one source over the shared connection, recording whatever happens."""
+        assert job.source is not None and self.conn is not None
+        conn, result, started = self.conn, job.result, time.monotonic()
+        spent = Usage()
+        session: Session | None = None
+        try:
+            session = Session(job.source.text, self.settings, info=job.source.info)
+            while True:
+                reply = await conn.llm.acomplete(session.next_messages, Draft)
+                result.requests += reply.calls
+                if reply.calls:  # a cached answer spent no tokens this run
+                    spent = spent + reply.usage
+                done = session.feed(reply, backend=conn.backend, model=conn.model)
+                if done is not None:
+                    break
+            await asyncio.to_thread(self.finish, job, done, spent)
+        except ConfigError:
+            raise  # a bad key or model fails every source alike: stop the run
+        except BriefgenError as exc:
+            result.status, result.error = "failed", str(exc)
+        except Exception as exc:  # one source's bug must not stop the others
+            result.status, result.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+        finally:
+            result.attempts = session.attempts if session else 0
+            if result.status != "ok":
+                result.usage, result.cost_usd = spent, self.cost(spent)
+            result.seconds = round(time.monotonic() - started, 3)
+        self.progress(job.name)
+
+    async def work(self, queue: asyncio.Queue[Job]) -> None:
+        while True:
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await self.brief(job)
+
+    def write_summary(self) -> None:
+        out = self.outdir
+        write_atomic(out / REPORT_NAME, self.report.to_json().encode("utf-8"))
+        write_atomic(out / INDEX_NAME, render_index(self.report).encode("utf-8"))
+
+
+def effective_jobs(options: BatchOptions, settings: Settings) -> int:
+    """Workers to run: the embedded server answers one request at a time, so it gets one."""
+    if settings.backend == "embedded":
+        return 1
+    return max(1, options.jobs or DEFAULT_JOBS)
+
+
+async def arun_batch(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    settings: Settings | None = None,
+    options: BatchOptions | None = None,
+    *,
+    client: AsyncClient | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RunReport:
+    """Brief every supported file under ``inputs`` into ``outdir``; see :func:`run_batch`."""
+    settings = settings or Settings.load()
+    options = options or BatchOptions()
+    out = Path(outdir)
+    for item in map(Path, inputs):
+        if item.is_dir() and out.resolve() == item.resolve():
+            raise ConfigError(f"-o {out} is the source folder: write the briefs somewhere else")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with _exclusive(out):
+        remove_temp_files(out)  # debris of a run killed mid-write
+        run = _Run(out, settings, options, on_progress)
+        jobs, run.report.ignored = discover(inputs, out)
+        run.report.results = [j.result for j in jobs]
+        try:
+            todo = await asyncio.to_thread(run.plan, jobs)
+            run.progress()
+            if todo:
+                await _brief_all(run, todo, client)
+        finally:
+            run.report.seconds = time.monotonic() - started
+            run.write_summary()
+    return run.report
+
+
+async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> None:
+    options = run.options
+    with connect(run.settings, client=client, asynchronous=True) as conn:
+        run.conn = conn
+        run.report.backend, run.report.model = conn.backend, conn.model
+        conn.llm.cache = ResponseCache(options.cache_dir) if options.cache_dir else None
+        # Always there for its 429 gate, which slows every worker when one is rate limited.
+        conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
+        try:
+            if options.via == "batch-api":
+                from briefgen.batch_api import brief_via_batch_api
+
+                await brief_via_batch_api(run, todo)
+                return
+            queue: asyncio.Queue[Job] = asyncio.Queue()
+            for job in todo:
+                queue.put_nowait(job)
+            count = min(effective_jobs(options, run.settings), len(todo))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(count):
+                        group.create_task(run.work(queue))
+            except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here
+                raise failed.exceptions[0] from None
+        finally:
+            await conn.aclose()
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    outdir: str | Path,
+    settings: Settings | None = None,
+    options: BatchOptions | None = None,
+    *,
+    client: AsyncClient | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RunReport:
+    """Brief every supported file under ``inputs`` into ``outdir``, resumably.
+
+    Args:
+        inputs: folders (searched recursively, hidden entries skipped) and/or files.
+        outdir: where briefs, ``index.md``, ``report.json`` and the run state go.
+        settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
+        options: concurrency, rate limits, formats, cache, ``force``, ``via``.
+        client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.
+        on_progress: called with a :class:`Progress` after each source (never prints itself).
+
+    Returns:
+        The run report; ``report.ok`` is True only when every source succeeded or was skipped.
+
+    Raises:
+        ConfigError: the LLM rejects the key or model, or OUTDIR is busy or unusable.
+    """
+    return asyncio.run(
+        arun_batch(inputs, outdir, settings, options, client=client, on_progress=on_progress)
+    )

@@ -1,0 +1,193 @@
+"""``--via batch-api``: brief a folder through OpenAI's Batch API (JSONL upload, poll, collect).
+
+Half the price of live requests, results within 24 hours. Work goes in rounds: every source is
+replayed through the response cache; each request the cache cannot answer goes into one JSONL
+batch, keyed by its cache key; the batch's answers are stored in the cache and the replay runs
+again, so re-asks become the next round. The batch id is saved under ``OUTDIR/.briefgen`` before
+polling starts: a run killed while waiting resumes the same batch instead of paying twice.
+
+This module talks to the Batch API through the client :mod:`briefgen.llm` built; it does not
+import ``openai`` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from briefgen.cache import ResponseCache
+from briefgen.errors import BriefgenError, ConfigError, LLMError
+from briefgen.extract import Session
+from briefgen.output import write_atomic
+from briefgen.schema import Briefing, Draft, Usage
+
+if TYPE_CHECKING:
+    from briefgen.batch import Job, _Run
+
+ENDPOINT = "/v1/chat/completions"
+STATE_NAME = "batch-api.json"
+#: Batch rounds a single request may fail in before its source is given up.
+MAX_REQUEST_FAILURES = 3
+_TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+
+
+@dataclass
+class _Replay:
+    """Where replaying one source through the cache got to."""
+
+    job: Job
+    briefing: Briefing | None = None
+    body: dict[str, Any] | None = None
+    key: str | None = None
+    spent: Usage = field(default_factory=Usage)
+    requests: int = 0
+    attempts: int = 0
+
+
+class BatchApiRun:
+    """Rounds of Batch API requests for one run; see the module docstring."""
+
+    def __init__(self, run: _Run) -> None:
+        assert run.conn is not None
+        self.run = run
+        self.llm = run.conn.llm
+        if run.conn.backend == "embedded":
+            raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
+        if self.llm.cache is None:  # the cache is where batch answers land: never optional here
+            self.llm.cache = ResponseCache(run.outdir / ".briefgen" / "batch-cache")
+        self.cache: ResponseCache = self.llm.cache
+        self.state_path = run.outdir / ".briefgen" / STATE_NAME
+        self.fresh: set[str] = set()  # keys answered by a batch in this run: their tokens count
+        self.failures: dict[str, list[str]] = {}
+
+    def replay(self, job: Job) -> _Replay:
+        """Drive the job's session through the cache until it finishes or needs a request."""
+        assert job.source is not None and self.run.conn is not None
+        conn, out = self.run.conn, _Replay(job)
+        session = Session(job.source.text, self.run.settings, info=job.source.info)
+        while True:
+            key = self.llm.cache_key(session.next_messages, Draft)
+            assert key is not None
+            data = self.cache.get(key)
+            if data is None:
+                out.body, out.key = self.llm.request_body(session.next_messages, Draft), key
+                out.attempts = session.attempts
+                return out
+            reply = self.llm.reply(data)
+            if key in self.fresh:
+                out.spent, out.requests = out.spent + reply.usage, out.requests + 1
+            out.briefing = session.feed(reply, backend=conn.backend, model=conn.model)
+            out.attempts = session.attempts
+            if out.briefing is not None:
+                return out
+
+    async def submit(self, waiting: dict[str, dict[str, Any]]) -> str:
+        """Upload one JSONL file of requests and start a batch; return its id (saved first)."""
+        lines = [
+            json.dumps(
+                {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body},
+                ensure_ascii=False,
+            )
+            for key, body in waiting.items()
+        ]
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        client: Any = self.llm.client  # always the AsyncOpenAI client connect() made
+        upload = await client.files.create(file=("briefgen.jsonl", data), purpose="batch")
+        batch = await client.batches.create(
+            input_file_id=upload.id,
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={"created_by": "briefgen"},
+        )
+        state = {"batch_id": batch.id, "keys": sorted(waiting)}
+        write_atomic(self.state_path, json.dumps(state).encode("utf-8"))
+        return str(batch.id)
+
+    def saved_batch(self) -> str | None:
+        try:
+            return str(json.loads(self.state_path.read_text("utf-8"))["batch_id"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    async def collect(self, batch_id: str) -> None:
+        """Wait for the batch to end and store every answer it produced in the cache."""
+        client: Any = self.llm.client
+        while True:
+            batch = await client.batches.retrieve(batch_id)
+            if batch.status in _TERMINAL:
+                break
+            await asyncio.sleep(self.run.options.poll_interval)
+        if batch.status == "failed" and not batch.output_file_id:
+            errors = getattr(getattr(batch, "errors", None), "data", None) or []
+            detail = "; ".join(str(getattr(e, "message", e)) for e in errors[:3]) or "no detail"
+            self.state_path.unlink(missing_ok=True)
+            raise LLMError(f"OpenAI rejected batch {batch_id} ({detail}): fix it, then rerun")
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if file_id:
+                content = await client.files.content(file_id)
+                self._store(content.text)
+        self.state_path.unlink(missing_ok=True)
+
+    def _store(self, jsonl: str) -> None:
+        for line in jsonl.splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            key, response = item.get("custom_id"), item.get("response") or {}
+            if not key:
+                continue
+            if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
+                self.cache.put(key, response["body"])
+                self.fresh.add(key)
+            else:
+                error = (response.get("body") or {}).get("error") or item.get("error") or {}
+                message = error.get("message") if isinstance(error, dict) else str(error)
+                status = response.get("status_code")
+                self.failures.setdefault(key, []).append(f"{status}: {message or 'no detail'}")
+
+    async def run_rounds(self, todo: list[Job]) -> None:
+        """Replay, batch what is missing, collect; until every source is done or failed."""
+        if (saved := self.saved_batch()) is not None:
+            await self.collect(saved)  # a previous run's batch: its answers are already paid for
+        pending = list(todo)
+        while pending:
+            waiting: dict[str, dict[str, Any]] = {}
+            still: list[Job] = []
+            for job in pending:
+                if self._step(job, waiting):
+                    still.append(job)
+            pending = still
+            if not waiting:
+                break
+            await self.collect(await self.submit(waiting))
+
+    def _step(self, job: Job, waiting: dict[str, dict[str, Any]]) -> bool:
+        """Advance one job; True while it still waits on a batch answer."""
+        result = job.result
+        try:
+            state = self.replay(job)
+        except BriefgenError as exc:
+            result.status, result.error = "failed", str(exc)
+            self.run.progress(job.name)
+            return False
+        result.attempts, result.requests = state.attempts, state.requests
+        result.usage, result.cost_usd = state.spent, self.run.cost(state.spent)
+        if state.briefing is not None:
+            self.run.finish(job, state.briefing, state.spent)
+            self.run.progress(job.name)
+            return False
+        assert state.key is not None and state.body is not None
+        if len(errors := self.failures.get(state.key, [])) >= MAX_REQUEST_FAILURES:
+            result.status = "failed"
+            result.error = f"the Batch API failed this request {len(errors)} times: {errors[-1]}"
+            self.run.progress(job.name)
+            return False
+        waiting[state.key] = state.body
+        return True
+
+
+async def brief_via_batch_api(run: _Run, todo: list[Job]) -> None:
+    """Brief ``todo`` through the Batch API; results, failures and progress land in ``run``."""
+    await BatchApiRun(run).run_rounds(todo)

@@ -1,0 +1,173 @@
+"""What a batch run did: per-source results, the JSON run report and the ``index.md`` table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any, Literal
+from urllib.parse import quote
+
+import jinja2
+
+from briefgen.costs import format_cost
+from briefgen.rendering import Raw, escape_markdown, make_environment
+from briefgen.schema import Briefing, Usage
+
+#: ok: briefed this run; skipped: unchanged since a previous run; failed: see ``error``;
+#: pending: never finished because the run was interrupted or aborted.
+Status = Literal["ok", "skipped", "failed", "pending"]
+
+
+@dataclass
+class Summary:
+    """What the index shows about one brief (kept in the run state so skipped sources list too)."""
+
+    title: str
+    date: str | None
+    actors: list[str]
+    verified: int
+    quotes: int
+
+    @classmethod
+    def of(cls, briefing: Briefing) -> Summary:
+        g = briefing.meta.grounding
+        return cls(
+            title=briefing.title,
+            date=briefing.source.date,
+            actors=[a.name for a in briefing.actors],
+            verified=g.verified,
+            quotes=g.total,
+        )
+
+
+@dataclass
+class SourceResult:
+    """The outcome for one source file.
+
+    Attributes:
+        source: the input path, relative to its folder.
+        status: ok, skipped, failed or pending.
+        outputs: written files, relative to OUTDIR.
+        error: the one-line reason when it failed.
+        attempts: model answers used (first ask plus re-asks).
+        requests: HTTP requests sent this run (transport retries included, cache hits not).
+        usage: tokens spent this run (cached answers and skipped sources spend none).
+        cost_usd: dollars spent this run, None when the model's price is unknown.
+        seconds: wall time spent on this source.
+    """
+
+    source: str
+    status: Status = "pending"
+    outputs: list[str] = field(default_factory=list)
+    error: str | None = None
+    attempts: int = 0
+    requests: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    seconds: float = 0.0
+    summary: Summary | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["usage"] = self.usage.model_dump()
+        data.pop("summary")
+        return data
+
+
+@dataclass
+class RunReport:
+    """Everything a batch run did; ``ok`` is True only when every source is ok or skipped."""
+
+    outdir: str
+    backend: str = ""
+    model: str = ""
+    via: str = "live"
+    seconds: float = 0.0
+    results: list[SourceResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in ("ok", "skipped") for r in self.results)
+
+    @property
+    def usage(self) -> Usage:
+        return sum((r.usage for r in self.results), Usage())
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.results)
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Total dollars; None when any source that spent tokens has an unknown price."""
+        if any(r.cost_usd is None and r.usage.total_tokens for r in self.results):
+            return None
+        return sum(r.cost_usd or 0.0 for r in self.results)
+
+    def to_json(self) -> str:
+        totals = {
+            "sources": len(self.results),
+            **{s: self.count(s) for s in ("ok", "skipped", "failed", "pending")},
+            "requests": self.requests,
+            "usage": self.usage.model_dump(),
+            "cost_usd": self.cost_usd,
+        }
+        data = {
+            "outdir": self.outdir,
+            "backend": self.backend,
+            "model": self.model,
+            "via": self.via,
+            "seconds": round(self.seconds, 3),
+            "ok": self.ok,
+            "totals": totals,
+            "sources": [r.to_json() for r in self.results],
+            "ignored": self.ignored,
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return make_environment(escape_markdown)
+
+
+def _link(result: SourceResult) -> Raw:
+    title = result.summary.title if result.summary else result.source
+    target = quote(result.outputs[0]) if result.outputs else ""
+    return Raw(f"[{escape_markdown(title)}]({target})")
+
+
+def render_index(report: RunReport) -> str:
+    """``index.md``: one table row per brief (title, date, actors, grounding), then failures."""
+    rows = []
+    for r in report.results:
+        if r.summary is None or r.status not in ("ok", "skipped"):
+            continue
+        s = r.summary
+        rate = f"{s.verified}/{s.quotes} ({s.verified / s.quotes:.0%})" if s.quotes else "0/0"
+        rows.append(
+            {
+                "link": _link(r),
+                "date": s.date or "",
+                "actors": ", ".join(s.actors[:4]) + (" …" if len(s.actors) > 4 else ""),
+                "grounding": rate,
+                "source": r.source,
+            }
+        )
+    failures = [r for r in report.results if r.status in ("failed", "pending")]
+    return (
+        _env()
+        .get_template("index.md.j2")
+        .render(
+            rows=rows,
+            failures=failures,
+            report=report,
+            tokens=f"{report.usage.total_tokens:,}",
+            cost=format_cost(report.cost_usd),
+        )
+    )
