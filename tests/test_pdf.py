@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import pytest
 import typst
 from pypdf import PdfReader
@@ -167,6 +170,33 @@ def test_unicode_survives_with_the_embedded_fonts():
         "…",
     ):
         assert word in text, word
+
+
+CJK_FAMILIES = ("CJK", "WenQuanYi", "Source Han", "Droid Sans Fallback", "Sarasa", "AR PL")
+
+
+@pytest.mark.skipif(
+    not any(k in f for f in typst.Fonts().families() for k in CJK_FAMILIES),
+    reason="no CJK system font installed (apt-get install fonts-wqy-microhei)",
+)
+def test_cjk_falls_back_to_a_system_font():
+    b = load_fixture().model_copy(update={"summary": "北京与巴库签署协议 日本語テキスト"})
+    data = render_pdf(b)
+    assert "北京与巴库签署协议" in pdf_text(data)
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        fonts = {str(f.BaseFont) for f in doc.pages[0].Resources.Font.values()}
+    assert any("Libertinus" not in f and "DejaVu" not in f for f in fonts), fonts
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdftotext_finds_title_and_every_actor(tmp_path):
+    b = load_fixture()
+    out = tmp_path / "brief.pdf"
+    out.write_bytes(render(b, "pdf"))
+    run = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True, text=True)
+    text = " ".join(run.stdout.split())
+    for name in [b.title, *(a.name for a in b.actors)]:
+        assert " ".join(name.split()) in text, name
 
 
 def test_metadata_names_title_subject_and_creator():
