@@ -6,9 +6,12 @@ import io
 
 import pytest
 import typst
+from conftest import Script, completion
 
+import briefgen
 from briefgen.errors import SourceError
 from briefgen.formats import decode, read_html, sniff
+from briefgen.settings import Settings
 from briefgen.sources import load_source, read_stream
 
 ENGLISH = (
@@ -226,3 +229,27 @@ def test_too_large_stream_is_refused_after_cap_bytes():
     with pytest.raises(SourceError, match="larger than 1 KB"):
         read_stream(stream, max_bytes=1024)
     assert stream.tell() == 1025  # read one byte past the cap, not the whole stream
+
+
+def test_publication_date_from_html_anchors_the_prompt_and_shows_in_the_brief(tmp_path):
+    path = tmp_path / "storm.html"
+    path.write_text(HTML, encoding="utf-8")
+    source = load_source(path)
+    answer = {
+        "title": "Storm floods harbour",
+        "summary": "A storm flooded the harbour.",
+        "source": {"title": None, "author": None, "date": None, "genre": None},
+        "actors": [],
+        "key_events": [],
+        "positions": [],
+        "open_questions": [],
+    }
+    script = Script(completion(answer))
+    briefing = briefgen.generate_brief(
+        source.text, settings=Settings(model="m"), client=script.client(), info=source.info
+    )
+    user = script.bodies()[0]["messages"][1]["content"]
+    assert "Its publication date is 2024-12-10" in user
+    assert briefing.meta.date_anchor == "2024-12-10"
+    assert briefing.source.author == "Jane Roe"
+    assert "Dates anchored to publication date 2024-12-10" in briefgen.render_markdown(briefing)
