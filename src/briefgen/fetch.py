@@ -79,14 +79,16 @@ def _checked_request(
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         addresses = [str(ipaddress.ip_address(url.host))]  # an IP literal needs no lookup
+        verb = "is"
     except ValueError:
         addresses = resolver(url.host, port)
+        verb = "resolves to"
     if not addresses:
         raise SourceError(f"cannot resolve host {url.host!r}: check the URL")
     for address in addresses:
         if not is_public(address):
             raise SourceError(
-                f"{url.host} resolves to the non-public address {address}: refused to protect "
+                f"{url.host} {verb} the non-public address {address}: refused to protect "
                 "your network; pass --allow-private-urls if you trust this URL"
             )
     # Connect to the address just checked; Host header and TLS name stay the real host name.
