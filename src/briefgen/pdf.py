@@ -43,10 +43,11 @@ TRIM_ORDER: tuple[tuple[str, int], ...] = (
     ("actors", 2),
 )
 SECTIONS: tuple[str, ...] = ("key_events", "actors", "positions", "open_questions")
-#: Character caps for free text, used only when even the trimmed brief overflows the page.
+#: Character caps for free text, tried when the full brief overflows at the floor size. They sit
+#: above the draft schema's own limits, so only hand-made or merged briefs ever meet them.
 CLIP_TITLE = 140
 CLIP_SUMMARY = 320
-CLIP_TEXT = 200
+CLIP_TEXT = 240
 CLIP_SHORT = 80
 
 # Every ASCII punctuation character: Typst markup gives most of them a meaning (# code, $ math,
@@ -236,7 +237,11 @@ def layout_pdf(briefing: Briefing) -> PdfLayout:
             best = _first_fit(candidates[1:-1], fits)
             candidates = [candidates[1 + best] if best is not None else candidates[-1]]
         else:
-            candidates = _trimmed(full, SIZES[-1])
+            # Shorten freak-length text first (never a model-made brief: see CLIP_*), then drop
+            # items; both leave a visible mark on the page.
+            clip = _clipped(briefing) != briefing
+            candidates = [Fit(SIZES[-1], full, clipped=True)] if clip else []
+            candidates += _trimmed(full, SIZES[-1], clipped=clip)
             best = _first_fit(candidates, fits)
             if best is None:
                 raise RenderError(
@@ -278,15 +283,14 @@ def _first_fit(candidates: Sequence[Fit], fits: Callable[[Fit], bool]) -> int | 
     return lo if lo < len(candidates) else None
 
 
-def _trimmed(full: tuple[tuple[str, int], ...], size: float) -> list[Fit]:
-    """Candidates that drop one more item each in :data:`TRIM_ORDER`, then shorten long text."""
+def _trimmed(full: tuple[tuple[str, int], ...], size: float, *, clipped: bool) -> list[Fit]:
+    """Candidates that each drop one more item, in :data:`TRIM_ORDER`."""
     keep = dict(full)
     out: list[Fit] = []
     for section, floor in TRIM_ORDER:
         while keep[section] > floor:
             keep[section] -= 1
-            out.append(Fit(size, tuple(keep.items())))
-    out.append(Fit(size, tuple(keep.items()), clipped=True))
+            out.append(Fit(size, tuple(keep.items()), clipped))
     return out
 
 
@@ -311,8 +315,8 @@ def _clipped(b: Briefing) -> Briefing:
         return a.model_copy(
             update={
                 "name": _clip(a.name, CLIP_SHORT),
-                "role": _clip(a.role, CLIP_SHORT),
-                "aliases": [_clip(x, CLIP_SHORT) for x in a.aliases[:2]],
+                "role": _clip(a.role, CLIP_TITLE),
+                "aliases": [_clip(x, CLIP_SHORT) for x in a.aliases],
             }
         )
 
