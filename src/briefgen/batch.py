@@ -22,14 +22,14 @@ from typing import Literal
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
 from briefgen.errors import BriefgenError, ConfigError
-from briefgen.extract import Session, version
+from briefgen.extract import AsyncBriefer, version
 from briefgen.limits import RunLimiter
-from briefgen.llm import AsyncClient, Connection, connect
+from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import Format, render
 from briefgen.runreport import RunReport, SourceResult, Summary, render_index
-from briefgen.schema import Briefing, Draft, Usage
+from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import SUFFIX_KINDS, Source, load_source
 
@@ -224,6 +224,7 @@ class _Run:
         self.state = RunState(outdir)
         self.report = RunReport(outdir=str(outdir), via=options.via)
         self.conn: Connection | None = None
+        self.briefer: AsyncBriefer | None = None
 
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
@@ -290,32 +291,25 @@ class _Run:
 
     async def brief(self, job: Job) -> None:
         """Brief one source over the shared connection, recording whatever happens."""
-        assert job.source is not None and self.conn is not None
-        conn, result, started = self.conn, job.result, time.monotonic()
-        spent = Usage()
-        session: Session | None = None
-        try:
-            session = Session(job.source.text, self.settings, info=job.source.info)
-            while True:
-                reply = await conn.llm.acomplete(session.next_messages, Draft)
-                result.requests += reply.calls
-                if reply.calls:  # a cached answer spent no tokens this run
-                    spent = spent + reply.usage
-                done = session.feed(reply, backend=conn.backend, model=conn.model)
-                if done is not None:
-                    break
-            await asyncio.to_thread(self.finish, job, done, spent)
-        except ConfigError:
-            raise  # a bad key or model fails every source alike: stop the run
-        except BriefgenError as exc:
-            result.status, result.error = "failed", str(exc)
-        except Exception as exc:  # one source's bug must not stop the others
-            result.status, result.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
-        finally:
-            result.attempts = session.attempts if session else 0
-            if result.status != "ok":
-                result.usage, result.cost_usd = spent, self.cost(spent)
-            result.seconds = round(time.monotonic() - started, 3)
+        assert job.source is not None and self.briefer is not None
+        result, started = job.result, time.monotonic()
+        with tally() as spent:
+            try:
+                briefing = await self.briefer.brief(job.source.text, info=job.source.info)
+                result.attempts = briefing.meta.attempts
+                await asyncio.to_thread(self.finish, job, briefing, spent.spent)
+            except ConfigError:
+                raise  # a bad key or model fails every source alike: stop the run
+            except BriefgenError as exc:
+                result.status, result.error = "failed", str(exc)
+                result.attempts = getattr(exc, "attempts", 0)
+            except Exception as exc:  # one source's bug must not stop the others
+                result.status, result.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+            finally:
+                result.requests = spent.requests
+                if result.status != "ok":
+                    result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
+                result.seconds = round(time.monotonic() - started, 3)
         self.progress(job.name)
 
     async def work(self, queue: asyncio.Queue[Job]) -> None:
@@ -375,30 +369,29 @@ async def arun_batch(
 
 async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> None:
     options = run.options
-    with connect(run.settings, client=client, asynchronous=True) as conn:
-        run.conn = conn
+    async with AsyncBriefer(run.settings, client=client) as briefer:
+        conn = briefer.connection
+        assert conn is not None
+        run.conn, run.briefer = conn, briefer
         run.report.backend, run.report.model = conn.backend, conn.model
         conn.llm.cache = ResponseCache(options.cache_dir) if options.cache_dir else None
         # Always there for its 429 gate, which slows every worker when one is rate limited.
         conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
-        try:
-            if options.via == "batch-api":
-                from briefgen.batch_api import brief_via_batch_api
+        if options.via == "batch-api":
+            from briefgen.batch_api import brief_via_batch_api
 
-                await brief_via_batch_api(run, todo)
-                return
-            queue: asyncio.Queue[Job] = asyncio.Queue()
-            for job in todo:
-                queue.put_nowait(job)
-            count = min(effective_jobs(options, run.settings), len(todo))
-            try:
-                async with asyncio.TaskGroup() as group:
-                    for _ in range(count):
-                        group.create_task(run.work(queue))
-            except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here
-                raise failed.exceptions[0] from None
-        finally:
-            await conn.aclose()
+            await brief_via_batch_api(run, todo)
+            return
+        queue: asyncio.Queue[Job] = asyncio.Queue()
+        for job in todo:
+            queue.put_nowait(job)
+        count = min(effective_jobs(options, run.settings), len(todo))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(count):
+                    group.create_task(run.work(queue))
+        except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here
+            raise failed.exceptions[0] from None
 
 
 def run_batch(

@@ -17,9 +17,10 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from briefgen import merge
 from briefgen.cache import ResponseCache
-from briefgen.errors import BriefgenError, ConfigError, LLMError
-from briefgen.extract import Session
+from briefgen.errors import BriefgenError, ConfigError, ExtractionError, LLMError
+from briefgen.extract import Session, plan
 from briefgen.output import write_atomic
 from briefgen.schema import Briefing, Draft, Usage
 
@@ -37,10 +38,8 @@ _TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 class _Replay:
     """Where replaying one source through the cache got to."""
 
-    job: Job
     briefing: Briefing | None = None
-    body: dict[str, Any] | None = None
-    key: str | None = None
+    needed: dict[str, dict[str, Any]] = field(default_factory=dict)  # cache key -> body
     spent: Usage = field(default_factory=Usage)
     requests: int = 0
     attempts: int = 0
@@ -63,25 +62,49 @@ class BatchApiRun:
         self.failures: dict[str, list[str]] = {}
 
     def replay(self, job: Job) -> _Replay:
-        """Drive the job's session through the cache until it finishes or needs a request."""
-        assert job.source is not None and self.run.conn is not None
-        conn, out = self.run.conn, _Replay(job)
-        session = Session(job.source.text, self.run.settings, info=job.source.info)
+        """Drive the job's sessions (one per chunk) through the cache as far as it answers."""
+        assert job.source is not None
+        text, out = job.source.text, _Replay()
+        chunks = plan(text, self.run.settings, self.run.conn.backend if self.run.conn else None)
+        parts: list[merge.Part] = []
+        for i, chunk in enumerate(chunks, 1):
+            session = Session(
+                chunk.of(text), self.run.settings, info=job.source.info, part=(i, len(chunks))
+            )
+            try:
+                done = self._advance(session, out)
+            except ExtractionError as exc:
+                if len(chunks) == 1:
+                    raise
+                parts.append((chunk, exc))
+                continue
+            if done is not None:
+                parts.append((chunk, done))
+        if not out.needed:
+            only = parts[0][1]
+            if len(chunks) == 1 and isinstance(only, Briefing):
+                out.briefing = only
+            else:
+                out.briefing = merge.merge(text, parts)
+        return out
+
+    def _advance(self, session: Session, out: _Replay) -> Briefing | None:
+        conn = self.run.conn
+        assert conn is not None
         while True:
             key = self.llm.cache_key(session.next_messages, Draft)
             assert key is not None
             data = self.cache.get(key)
             if data is None:
-                out.body, out.key = self.llm.request_body(session.next_messages, Draft), key
-                out.attempts = session.attempts
-                return out
+                out.needed[key] = self.llm.request_body(session.next_messages, Draft)
+                return None
             reply = self.llm.reply(data)
             if key in self.fresh:
                 out.spent, out.requests = out.spent + reply.usage, out.requests + 1
-            out.briefing = session.feed(reply, backend=conn.backend, model=conn.model)
-            out.attempts = session.attempts
-            if out.briefing is not None:
-                return out
+            done = session.feed(reply, backend=conn.backend, model=conn.model)
+            out.attempts += 1
+            if done is not None:
+                return done
 
     async def submit(self, waiting: dict[str, dict[str, Any]]) -> str:
         """Upload one JSONL file of requests and start a batch; return its id (saved first)."""
@@ -178,13 +201,13 @@ class BatchApiRun:
             self.run.finish(job, state.briefing, state.spent)
             self.run.progress(job.name)
             return False
-        assert state.key is not None and state.body is not None
-        if len(errors := self.failures.get(state.key, [])) >= MAX_REQUEST_FAILURES:
-            result.status = "failed"
-            result.error = f"the Batch API failed this request {len(errors)} times: {errors[-1]}"
-            self.run.progress(job.name)
-            return False
-        waiting[state.key] = state.body
+        for key in state.needed:
+            if len(errors := self.failures.get(key, [])) >= MAX_REQUEST_FAILURES:
+                result.status = "failed"
+                result.error = f"the Batch API failed a request {len(errors)} times: {errors[-1]}"
+                self.run.progress(job.name)
+                return False
+        waiting.update(state.needed)
         return True
 
 

@@ -10,6 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import Progress, TextColumn
+
+from briefgen.batch import BatchOptions, run_batch
+from briefgen.batch import Progress as BatchProgress
+from briefgen.cache import default_cache_dir
+from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError
 from briefgen.extract import generate_brief, load_briefing, plan, version
 from briefgen.output import write_atomic
@@ -58,8 +65,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="source tokens per request; a longer source is briefed in parts "
         "[BRIEFGEN_INPUT_BUDGET_TOKENS]",
     )
+    batch = parser.add_argument_group("batch (SOURCE is a folder; -o names the output folder)")
+    batch.add_argument("--jobs", type=int, help="concurrent briefs (default 8; 1 for embedded)")
+    batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
+    batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    batch.add_argument("--force", action="store_true", help="redo sources already up to date")
+    batch.add_argument("--no-cache", action="store_true", help="do not reuse cached LLM answers")
+    batch.add_argument(
+        "--via",
+        choices=("live", "batch-api"),
+        default="live",
+        help="live requests, or OpenAI's Batch API (half price, results within 24 h)",
+    )
     parser.add_argument("--version", action="version", version=f"briefgen {version()}")
     return parser
+
+
+def run_folder(args: argparse.Namespace, settings: Settings) -> int:
+    """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
+    if not args.output:
+        raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    options = BatchOptions(
+        jobs=args.jobs,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        force=args.force,
+        formats=(args.format or "md",),
+        via=args.via,
+        cache_dir=None if args.no_cache else default_cache_dir(),
+    )
+    console = Console(stderr=True)
+    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[info]}"))
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("briefing", total=None, info="")
+
+        def show(p: BatchProgress) -> None:
+            info = f"{p.failed} failed · {p.tokens:,} tokens · {format_cost(p.cost_usd)}"
+            bar.update(task, total=p.total, completed=p.total - p.remaining, info=info)
+
+        report = run_batch([args.source], args.output, settings, options, on_progress=show)
+    console.print(
+        f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
+        f"{report.count('failed')} failed · {report.usage.total_tokens:,} tokens · "
+        f"{format_cost(report.cost_usd)} · {Path(args.output) / 'index.md'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0 if report.ok else 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         n_ctx=args.n_ctx,
         input_budget_tokens=args.input_budget,
     )
+    if Path(args.source).is_dir():
+        return run_folder(args, settings)
     fmt: Format = args.format or format_for(args.output)
     if fmt == "pdf" and not args.output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")

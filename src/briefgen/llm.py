@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,32 @@ _UNSUPPORTED_HINTS = ("response_format", "json_schema", "schema", "not supported
 Messages = list[dict[str, Any]]
 #: The async client type, for modules that take one without importing openai themselves.
 AsyncClient = openai.AsyncOpenAI
+
+
+@dataclass
+class Tally:
+    """What the calls made inside one :func:`tally` block cost: requests and tokens spent."""
+
+    requests: int = 0
+    spent: Usage = field(default_factory=Usage)
+
+
+_TALLY: ContextVar[Tally | None] = ContextVar("briefgen_tally", default=None)
+
+
+@contextmanager
+def tally() -> Iterator[Tally]:
+    """Count the HTTP requests and tokens of every LLM call in this block (per asyncio task).
+
+    A batch wraps each source in one, so concurrent sources over one client are counted apart;
+    answers served from the response cache spend nothing.
+    """
+    current = Tally()
+    token = _TALLY.set(current)
+    try:
+        yield current
+    finally:
+        _TALLY.reset(token)
 
 
 @dataclass(frozen=True)
@@ -256,6 +283,8 @@ class LLM:
                     with attempt:
                         self.calls += 1
                         calls += 1
+                        if (counter := _TALLY.get()) is not None:
+                            counter.requests += 1
                         data = _body(call(**kwargs))
                 return self._store(key, data, calls)
             except openai.OpenAIError as exc:
@@ -284,6 +313,8 @@ class LLM:
                             await self.limiter.acquire(kwargs)
                         self.calls += 1
                         calls += 1
+                        if (counter := _TALLY.get()) is not None:
+                            counter.requests += 1
                         try:
                             data = _body(await call(**kwargs))
                         except openai.RateLimitError as exc:
@@ -299,7 +330,10 @@ class LLM:
     def _store(self, key: str | None, data: dict[str, Any], calls: int) -> Reply:
         if key and self.cache is not None:
             self.cache.put(key, data)
-        return self._reply(data, calls)
+        reply = self._reply(data, calls)
+        if (counter := _TALLY.get()) is not None:
+            counter.spent = counter.spent + reply.usage
+        return reply
 
     # -- errors ------------------------------------------------------------------------------
 
