@@ -1,0 +1,248 @@
+"""Batch runs against the fake server: concurrency, resume, skip, failures, index and report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefgen.batch import BatchOptions, Progress, discover, run_batch
+from briefgen.cli import main
+from briefgen.errors import ConfigError
+from briefgen.fake_server import FakeServer, Faults
+from briefgen.output import remove_temp_files, safe_relative_path
+from briefgen.settings import Settings
+
+BASIL = Path("/work/shared/eval/basil")
+
+ARTICLES = {
+    "harbor.txt": "Harbor votes on night shipping\n\nThe Harbor Port Authority voted on Tuesday "
+    "to allow night traffic. Maria Lopez, the chair, said the plan keeps the port competitive. "
+    "Residents of the Eastside district said they will appeal the decision in court.",
+    "sub/school.md": "Schools delay start times\n\nThe Riverside school board agreed to start "
+    "classes an hour later next year. Parents at the meeting asked how buses will adapt. "
+    "Board member Ana Silva said the district will publish a plan in the spring.",
+    "sub/deep/budget.txt": "City budget passes\n\nThe Council of Northfield passed its budget "
+    "on Monday night after a long debate. Mayor Joan Park said the budget protects libraries. "
+    "Opponents said the plan raises fees on small shops without a public hearing.",
+}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    for name, text in ARTICLES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "photo.jpg").write_bytes(b"\xff\xd8not text")
+    (root / ".hidden.txt").write_text("never briefed", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    with FakeServer(latency=0.0) as s:
+        yield s
+
+
+def settings_for(server: FakeServer) -> Settings:
+    return Settings(base_url=server.base_url, model="fake-model", api_key="sk-test")
+
+
+def options(tmp_path: Path, **kw: object) -> BatchOptions:
+    return BatchOptions(**{"cache_dir": tmp_path / "cache", **kw})  # type: ignore[arg-type]
+
+
+def test_briefs_every_supported_file_keeping_subfolders(folder, tmp_path, server):
+    out = tmp_path / "out"
+    report = run_batch([folder], out, settings_for(server), options(tmp_path, jobs=3))
+    assert report.ok and report.count("ok") == 3
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md")) == [
+        "harbor.md",
+        "index.md",
+        "sub/deep/budget.md",
+        "sub/school.md",
+    ]
+    assert report.ignored == ["photo.jpg"]
+    assert server.chat_requests == 3
+    index = (out / "index.md").read_text("utf-8")
+    assert "[Harbor votes on night shipping](harbor.md)" in index
+    assert "(sub/deep/budget.md)" in index and "3/3 (100%)" in index
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    assert data["ok"] is True and data["totals"]["ok"] == 3
+    first = data["sources"][0]
+    assert {"status", "error", "attempts", "requests", "usage", "cost_usd", "seconds"} <= set(first)
+    assert first["usage"]["total_tokens"] > 0 and first["cost_usd"] is None  # fake model: unknown
+
+
+def test_second_run_skips_unchanged_and_redoes_changed(folder, tmp_path, server):
+    out, settings = tmp_path / "out", settings_for(server)
+    run_batch([folder], out, settings, options(tmp_path))
+    (folder / "harbor.txt").write_text(ARTICLES["harbor.txt"] + " It passed 5-2.", "utf-8")
+    report = run_batch([folder], out, settings, options(tmp_path))
+    statuses = {r.source: r.status for r in report.results}
+    assert statuses == {
+        "harbor.txt": "ok",
+        "sub/deep/budget.txt": "skipped",
+        "sub/school.md": "skipped",
+    }
+    assert server.chat_requests == 4
+    # changed settings redo everything; the cache answers repeated requests without the server
+    report = run_batch([folder], out, settings.replace(max_attempts=2), options(tmp_path))
+    assert report.count("ok") == 3 and report.requests == 0 and server.chat_requests == 4
+    assert report.usage.total_tokens == 0
+
+
+def test_force_redoes_and_new_format_costs_no_tokens(folder, tmp_path, server):
+    out, settings = tmp_path / "out", settings_for(server)
+    run_batch([folder], out, settings, options(tmp_path))
+    report = run_batch([folder], out, settings, options(tmp_path, formats=("json",)))
+    assert report.count("ok") == 3 and server.chat_requests == 3  # all from the response cache
+    assert json.loads((out / "harbor.json").read_text("utf-8"))["title"]
+    report = run_batch([folder], out, settings, options(tmp_path, force=True, cache_dir=None))
+    assert report.count("ok") == 3 and server.chat_requests == 6
+
+
+def test_resume_after_kill_leaves_no_temp_and_finishes_the_rest(folder, tmp_path, server):
+    out, settings = tmp_path / "out", settings_for(server)
+    run_batch([folder / "harbor.txt"], out, settings, options(tmp_path))
+    # what kill -9 mid-write leaves behind: a temp file beside a target, no state for it
+    debris = out / "sub" / ".school.md.abc123.tmp"
+    debris.parent.mkdir(parents=True)
+    debris.write_text("# half a bri", "utf-8")
+    (out / "index.md").unlink()
+    report = run_batch([folder], out, settings, options(tmp_path))
+    assert {r.source: r.status for r in report.results}["harbor.txt"] == "skipped"
+    assert report.count("ok") == 2 and report.ok
+    assert not list(out.rglob("*.tmp"))
+    assert (out / "sub" / "school.md").read_text("utf-8").startswith("# ")
+    assert (out / "index.md").is_file()
+
+
+def test_one_bad_source_never_stops_the_others(folder, tmp_path, server):
+    (folder / "empty.txt").write_text("   \n", "utf-8")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    out = tmp_path / "out"
+    report = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert not report.ok and report.count("ok") == 3 and report.count("failed") == 2
+    failed = {r.source: r.error for r in report.results if r.status == "failed"}
+    assert set(failed) == {"empty.txt", "binary.txt"} and all(failed.values())
+    index = (out / "index.md").read_text("utf-8")
+    assert "## Not briefed" in index and "empty.txt" in index
+
+
+def test_transient_faults_are_retried_and_every_source_succeeds(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr("briefgen.llm._BACKOFF", lambda state: 0.01)
+    with FakeServer(faults=Faults.transient(0.4, retry_after=0.01), seed=3) as server:
+        report = run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
+        assert report.ok and report.count("ok") == 3
+        assert server.chat_requests > 3 and server.stats["ok"] >= 3
+        assert report.requests == server.chat_requests  # per-source tallies add up
+
+
+def test_ungrounded_answers_are_reasked(folder, tmp_path):
+    with FakeServer(faults=Faults(ungrounded=0.5), seed=1) as server:
+        opts = options(tmp_path, cache_dir=None)  # a cached re-ask would replay the same answer
+        report = run_batch([folder], tmp_path / "out", settings_for(server), opts)
+        assert report.ok
+        assert sum(r.attempts for r in report.results) == server.chat_requests > 3
+
+
+def test_jobs_bound_concurrency_and_progress_reports_each_source(tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(8):
+        (root / f"a{i}.txt").write_text(ARTICLES["harbor.txt"] + f" Item {i}.", "utf-8")
+    seen: list[Progress] = []
+    with FakeServer(latency=0.2) as server:
+        report = run_batch(
+            [root],
+            tmp_path / "out",
+            settings_for(server),
+            options(tmp_path, jobs=4),
+            on_progress=seen.append,
+        )
+    assert report.ok
+    # 8 sources, 4 at a time, 0.2 s each: two waves, not eight
+    assert max(r.seconds for r in report.results) < 1.0
+    assert report.seconds < 8 * 0.2
+    assert seen[-1].done == 8 and seen[-1].remaining == 0
+
+
+def test_identical_system_prompt_across_sources_for_prefix_cache(folder, tmp_path, server):
+    run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
+    systems = {json.dumps(b["messages"][0]) for b in server.bodies}
+    assert len(systems) == 1
+
+
+def test_outdir_equal_to_source_folder_is_refused(folder, tmp_path, server):
+    with pytest.raises(ConfigError, match="source folder"):
+        run_batch([folder], folder, settings_for(server), options(tmp_path))
+
+
+def test_output_inside_source_folder_is_not_rebriefed(folder, tmp_path, server):
+    out = folder / "briefs"
+    run_batch([folder], out, settings_for(server), options(tmp_path))
+    report = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert {r.source for r in report.results} == set(ARTICLES)
+
+
+def test_same_stem_different_suffix_do_not_collide(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "story.txt").write_text("a", "utf-8")
+    (root / "story.md").write_text("b", "utf-8")
+    jobs, _ = discover([root], tmp_path / "out")
+    assert sorted(str(j.stem) for j in jobs) == ["story_md", "story_txt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "etc/passwd"),
+        ("/abs/story.txt", "abs/story.txt"),
+        ("C:\\news\\..\\story.txt", "news/story.txt"),
+        ("a/./b/c.txt", "a/b/c.txt"),
+        (".hidden", "hidden"),
+        ("CON.txt", "_CON.txt"),
+        ("evil\u202etxt.exe", "eviltxt.exe"),
+        ("..", "source"),
+        ("sp ace/ok.txt", "sp ace/ok.txt"),
+        ("caf\u0065\u0301.txt", "caf\u00e9.txt"),
+    ],
+)
+def test_safe_relative_path_never_escapes(name, expected, tmp_path):
+    got = safe_relative_path(name)
+    assert got.as_posix() == expected
+    assert (tmp_path / got).resolve().is_relative_to(tmp_path.resolve())
+
+
+def test_remove_temp_files_only_touches_write_atomic_debris(tmp_path):
+    (tmp_path / "keep.md").write_text("x", "utf-8")
+    (tmp_path / "keep.tmp").write_text("x", "utf-8")
+    (tmp_path / ".brief.md.x1y2.tmp").write_text("x", "utf-8")
+    assert remove_temp_files(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.md", "keep.tmp"]
+
+
+def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    args = [str(folder), "-o", str(tmp_path / "out"), "--base-url", server.base_url]
+    assert main([*args, "--model", "fake-model", "--jobs", "2"]) == 0
+    assert "3 briefed" in capsys.readouterr().err
+    (folder / "empty.txt").write_text(" ", "utf-8")
+    assert main([*args, "--model", "fake-model"]) == 1
+    assert "1 failed" in capsys.readouterr().err
+    assert main([str(folder), "--base-url", server.base_url]) != 0  # a folder needs -o
+    assert "-o OUTDIR" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not BASIL.is_dir(), reason="the BASIL articles are not on this machine")
+def test_basil_articles_brief_and_resume(tmp_path, server):
+    files = sorted(BASIL.glob("*.txt"))[:12]
+    out, settings = tmp_path / "out", settings_for(server)
+    report = run_batch(files, out, settings, options(tmp_path, jobs=6))
+    assert report.ok and report.count("ok") == 12
+    again = run_batch(files, out, settings, options(tmp_path, jobs=6))
+    assert again.count("skipped") == 12 and server.chat_requests == 12
