@@ -1,0 +1,64 @@
+"""Architecture rules, checked on the source: who may import the LLM SDK and the CLI framework."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import briefgen
+
+PACKAGE = Path(briefgen.__file__).parent
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Top-level module names a file imports at run time (``if TYPE_CHECKING`` blocks excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(n) for n in ast.walk(node))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def importers(prefix: str) -> set[str]:
+    return {
+        path.name
+        for path in PACKAGE.glob("*.py")
+        if any(n == prefix or n.startswith(prefix + ".") for n in runtime_imports(path))
+    }
+
+
+def test_only_llm_module_imports_openai() -> None:
+    assert importers("openai") <= {"llm.py"}
+
+
+def test_only_cli_imports_cli_frameworks() -> None:
+    for framework in ("argparse", "rich"):
+        assert importers(framework) <= {"cli.py"}, framework
+
+
+def test_pure_layers_never_reach_the_llm() -> None:
+    pure = {"schema.py", "grounding.py", "rendering.py", "review.py", "pdf.py", "html_view.py"}
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded"):
+        assert not (importers(module) & pure), module
+
+
+def test_library_never_prints_or_exits() -> None:
+    for path in PACKAGE.glob("*.py"):
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = {
+            ast.unparse(node.func)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+        }
+        assert not calls & {"print", "sys.exit", "exit", "quit"}, path.name
