@@ -173,6 +173,8 @@ class Session:
             date, date_text = e.date, e.date_text
             if date_problem(date, date_text, source, self.info.date):
                 date = None  # a date the source does not back is never kept
+                if date_problem(None, date_text, source):
+                    date_text = None  # nor date words the source does not contain
             names = [n for n in (canonical(x) for x in e.actors) if n in known]
             events.append(
                 Event(

@@ -6,6 +6,7 @@ item and, for a quote that is not in the source, the closest real passage.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -112,8 +113,11 @@ def date_problem(
 
     A date is derivable when date_text is in the source, every month, day and year it names agrees
     with the ISO date, and a year it leaves out appears in the source or its publication date.
+    A date_text that is not in the source is a problem even without an ISO date.
     """
     if date is None:
+        if date_text and grounding.locate(date_text, source).status == "missing":
+            return f'date_text "{date_text}" is not in the source; copy it or use null'
         return None
     if not is_iso_date(date):
         return f'date "{date}" is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD); or use null'
@@ -168,7 +172,9 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
                 "the name exactly as written."
             )
     published = draft.source.date
-    if published and (not is_iso_date(published) or published[:4] not in source):
+    # The prompt gives the publication date (anchor); copying it into source.date is right.
+    stated = published == anchor or (published is not None and published[:4] in source)
+    if published and (not is_iso_date(published) or not stated):
         problems.append(
             f'source.date "{published}" is not a date the text states; use null unless the text '
             "gives its publication date."
@@ -214,8 +220,6 @@ def answer_text(content: str | None, limit: int = 8_000) -> str:
     Only the latest answer is ever sent back, so re-asks never grow the prompt attempt by attempt.
     """
     text = (content or "").strip()
-    try:
+    with contextlib.suppress(ValueError):
         text = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
-    except ValueError:
-        pass
     return text[:limit]

@@ -54,7 +54,7 @@ class DraftSource(_Strict):
     title: Line | None = Field(description="The source's headline, as written, or null.")
     author: Short | None = Field(description="The author's name if the text states it, or null.")
     date: Short | None = Field(
-        description="Publication date as YYYY-MM-DD (or YYYY-MM, YYYY) if the text states it."
+        description="Publication date as YYYY-MM-DD if given or stated in the text, else null."
     )
     genre: Short | None = Field(
         description="news report, op-ed, press release, report, interview or other."
@@ -62,7 +62,9 @@ class DraftSource(_Strict):
 
 
 class DraftActor(_Strict):
-    name: Short = Field(description="Full name exactly as it appears in the source.")
+    name: Short = Field(
+        description="Fullest name the source uses, copied exactly; never a job title alone."
+    )
     kind: ActorKind
     role: Line = Field(description="Title or role in the story, from the source.")
     aliases: list[Short] = Field(
@@ -73,18 +75,25 @@ class DraftActor(_Strict):
 
 class DraftEvent(_Strict):
     quote: Quote = Field(description="Sentence or clause copied verbatim from the source.")
-    date_text: Short | None = Field(description="The date as written in the source, or null.")
+    date_text: Short | None = Field(
+        description="The words of the source that date the event, copied exactly, or null."
+    )
     date: Short | None = Field(
-        description="ISO date YYYY, YYYY-MM or YYYY-MM-DD derived from date_text, or null."
+        description="YYYY, YYYY-MM or YYYY-MM-DD, only when date_text names a month or year "
+        "(a missing year from the publication date); null for weekdays and relative dates."
     )
     description: Sentence = Field(description="What happened, in one sentence.")
     actors: list[Short] = Field(max_length=MAX_EVENT_ACTORS, description="Names from actors.")
 
 
 class DraftPosition(_Strict):
-    actor: Short = Field(description="The speaker: one of the actors' names.")
-    quote: Quote = Field(description="The speaker's words copied verbatim from the source.")
-    position: Sentence = Field(description="What the speaker said or wants, in one sentence.")
+    actor: Short = Field(description="The one actor the source says spoke these words.")
+    quote: Quote = Field(
+        description="The speaker's words copied verbatim (inside the quotation marks if any)."
+    )
+    position: Sentence = Field(
+        description="What the speaker said or wants, in one sentence; never a job title."
+    )
 
 
 class DraftQuestion(_Strict):
@@ -98,9 +107,17 @@ class Draft(_Strict):
     title: Line = Field(description="A short headline for the brief.")
     summary: Sentence = Field(description="Bottom line up front, one or two sentences.")
     source: DraftSource
-    actors: list[DraftActor] = Field(max_length=MAX_ACTORS)
-    key_events: list[DraftEvent] = Field(max_length=MAX_EVENTS)
-    positions: list[DraftPosition] = Field(max_length=MAX_POSITIONS)
+    actors: list[DraftActor] = Field(
+        max_length=MAX_ACTORS,
+        description="People and organisations the story is about, central one first, "
+        "then everyone the text quotes.",
+    )
+    # Positions follow the actors they must name, before events pull the model elsewhere.
+    positions: list[DraftPosition] = Field(
+        max_length=MAX_POSITIONS,
+        description="What the quoted people said: one speaker per quote, central people first.",
+    )
+    key_events: list[DraftEvent] = Field(max_length=MAX_EVENTS, description="In time order.")
     open_questions: list[DraftQuestion] = Field(max_length=MAX_QUESTIONS)
 
 

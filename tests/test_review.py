@@ -1,0 +1,139 @@
+"""Tests for review.py: the rules that decide whether an answer is re-asked, and their messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import SOURCE, Script, completion, draft
+
+import briefgen
+from briefgen import review
+from briefgen.schema import Draft
+
+
+def _problems(answer: dict[str, Any], anchor: str | None = None) -> list[str]:
+    return review.review(json.dumps(answer), SOURCE, anchor=anchor).problems
+
+
+def test_grounded_draft_has_no_problem() -> None:
+    result = review.review(json.dumps(draft()), SOURCE)
+    assert result.ok and result.problems == []
+    assert result.names["lopez"] == "Maria Lopez"
+
+
+@pytest.mark.parametrize(
+    ("date", "date_text", "anchor", "expect"),
+    [
+        ("2025-03-04", "Tuesday, March 4, 2025", None, None),
+        ("2025-03", "March 4", None, "does not match the day"),  # says a day, date drops it
+        ("2025-03-04", "March 4", "2025-03-05", None),  # year from the source
+        ("2025-03-05", "Tuesday, March 4, 2025", None, "does not match the day"),
+        ("2025-03-04", "Tuesday", "2025-03-05", "names no year or month"),
+        ("2025-3-4", "March 4", None, "is not ISO 8601"),
+        ("2025-03-04", None, None, "has no date_text"),
+        ("2025-03-04", "on March 9", None, "is not in the source"),
+        (None, None, None, None),
+        (None, "Tuesday", None, None),  # a weekday alone is kept as text, without an ISO date
+        (None, "last week", None, 'date_text "last week" is not in the source'),
+    ],
+)
+def test_date_problem(
+    date: str | None, date_text: str | None, anchor: str | None, expect: str | None
+) -> None:
+    why = review.date_problem(date, date_text, SOURCE, anchor)
+    if expect is None:
+        assert why is None
+    else:
+        assert why is not None and expect in why
+
+
+def test_invented_date_text_is_reasked_even_without_iso_date() -> None:
+    event = {**draft()["key_events"][0], "date_text": "last week", "date": None}
+    problems = _problems(draft(key_events=[event]))
+    assert problems == [
+        'key_events[1]: date_text "last week" is not in the source; copy it or use null.'
+    ]
+
+
+def test_unbacked_date_words_never_reach_the_brief() -> None:
+    events = [
+        {**draft()["key_events"][0], "date_text": "last week", "date": None},
+        {**draft()["key_events"][0], "date_text": "Tuesday", "date": "2025-03-04"},
+    ]
+    script = Script(completion(draft(key_events=events)))
+    settings = briefgen.Settings(model="test-model", max_attempts=1)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert [(e.date_text, e.date) for e in briefing.key_events] == [(None, None), ("Tuesday", None)]
+    assert any('"last week" is not in the source' in w for w in briefing.meta.warnings)
+
+
+def test_publication_date_given_in_the_prompt_may_fill_source_date() -> None:
+    given = draft(source={**draft()["source"], "date": "2025-03-05"})
+    assert _problems(given, anchor="2025-03-05") == []
+    other = draft(source={**draft()["source"], "date": "2024-01-01"})
+    assert any("source.date" in p for p in _problems(other, anchor="2025-03-05"))
+
+
+def test_one_quote_for_two_speakers_is_named() -> None:
+    same = "This keeps the harbor competitive"
+    positions = [
+        {"actor": "Maria Lopez", "quote": same, "position": "Night shipping helps."},
+        {"actor": "Tom Reed", "quote": same, "position": "He agrees."},
+    ]
+    problems = _problems(draft(positions=positions))
+    assert problems == [
+        "positions[2]: the same quote is attributed to Maria Lopez and Tom Reed; keep only the "
+        "person the source says spoke it."
+    ]
+
+
+def test_job_title_as_position_is_named() -> None:
+    positions = [
+        {
+            "actor": "Lopez",
+            "quote": "This keeps the harbor competitive",
+            "position": "The authority\u2019s chair",
+        },
+    ]
+    problems = _problems(draft(positions=positions))
+    assert len(problems) == 1 and "repeats Maria Lopez's job title" in problems[0]
+
+
+def test_paraphrased_quote_names_the_real_passage() -> None:
+    positions = [
+        {
+            "actor": "Tom Reed",
+            "quote": "We will not sleep for many years",
+            "position": "Residents fear lost sleep.",
+        },
+    ]
+    (problem,) = _problems(draft(positions=positions))
+    assert problem.startswith('positions[1]: the quote "We will not sleep for many years"')
+    assert "We will not sleep for years" in problem.split("closest passage")[1]
+
+
+def test_actor_not_in_source_and_unknown_speaker() -> None:
+    actors = [
+        *draft()["actors"],
+        {"name": "John Smith", "kind": "person", "role": "mayor", "aliases": []},
+    ]
+    positions = [{"actor": "Jane Doe", "quote": "We will not sleep for years", "position": "p"}]
+    problems = _problems(draft(actors=actors, positions=positions))
+    assert any('"John Smith" does not appear in the source' in p for p in problems)
+    assert any('"Jane Doe" is not in actors' in p for p in problems)
+
+
+def test_schema_error_is_precise_and_bounded() -> None:
+    content = json.dumps(draft(actors=[{"name": "x"}] * 30))
+    parsed, problems = review.parse(content)
+    assert parsed is None
+    assert 0 < len(problems) <= review.MAX_PROBLEMS
+    assert all(p.startswith("Field actors") for p in problems)
+
+
+def test_draft_lists_positions_before_events() -> None:
+    # Speakers are written right after the actors they must come from; events follow.
+    order = list(Draft.model_fields)
+    assert order.index("actors") < order.index("positions") < order.index("key_events")
