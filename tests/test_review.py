@@ -125,6 +125,29 @@ def test_actor_not_in_source_and_unknown_speaker() -> None:
     assert any('"Jane Doe" is not in actors' in p for p in problems)
 
 
+def test_speaker_the_source_names_needs_no_actors_entry() -> None:
+    # The brief adds such a speaker to its actors; a re-ask for it would cost a whole answer.
+    actors = [a for a in draft()["actors"] if a["name"] != "Tom Reed"]
+    assert _problems(draft(actors=actors)) == []
+    event = {**draft()["key_events"][0], "actors": ["Eastside"]}
+    assert _problems(draft(key_events=[event])) == []
+
+
+def test_fuzzy_quote_is_replaced_by_the_matched_span() -> None:
+    positions = [
+        {
+            "actor": "Maria Lopez",
+            "quote": "This keeps the harbour competitive",
+            "position": "Night shipping keeps the harbor competitive.",
+        },
+    ]
+    (problem,) = _problems(draft(positions=positions))
+    assert problem == (
+        'positions[1]: the quote "This keeps the harbour competitive" is not copied '
+        'exactly; replace it with the source\'s own words: "This keeps the harbor competitive".'
+    )
+
+
 def test_schema_error_is_precise_and_bounded() -> None:
     content = json.dumps(draft(actors=[{"name": "x"}] * 30))
     parsed, problems = review.parse(content)

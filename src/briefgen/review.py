@@ -100,10 +100,20 @@ def _quote_problem(label: str, quote: str, source: str) -> str | None:
     if found.status == "fuzzy" and found.start is not None and found.end is not None:
         # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
         real = source[found.start : found.end]
-        return f'{label}: the quote "{quote}" is not copied exactly; the source says: "{real}".'
+        return (
+            f'{label}: the quote "{quote}" is not copied exactly; replace it with the source\'s '
+            f'own words: "{real}".'
+        )
     near = grounding.closest_passage(quote, source)
     hint = f' The closest passage in the source is: "{near}".' if near else ""
-    return f'{label}: the quote "{quote}" is not in the source; copy it exactly.{hint}'
+    return (
+        f'{label}: the quote "{quote}" is not in the source; copy a passage exactly or drop '
+        f"the item.{hint}"
+    )
+
+
+def _in_source(text: str, source: str) -> bool:
+    return bool(text.strip()) and grounding.locate(text, source).status != "missing"
 
 
 def date_problem(
@@ -186,12 +196,16 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
         if why := date_problem(event.date, event.date_text, source, anchor):
             problems.append(f"{label}: {why}.")
         for name in event.actors:
-            if name.strip().casefold() not in names:
+            # A name the source contains only misses its actors entry: not worth a re-ask.
+            if name.strip().casefold() not in names and not _in_source(name, source):
                 problems.append(f'{label}: actor "{name}" is not in actors; use one of: {choices}.')
     speakers: dict[str, str] = {}
     for i, position in enumerate(draft.positions, 1):
         label = f"positions[{i}]"
         speaker = names.get(position.actor.strip().casefold())
+        if speaker is None and _in_source(position.actor, source):
+            # The brief adds a speaker the source names to its actors (the list may be full).
+            speaker = position.actor.strip()
         if speaker is None:
             problems.append(
                 f'{label}: "{position.actor}" is not in actors; use one of: {choices} '
