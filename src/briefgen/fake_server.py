@@ -205,7 +205,9 @@ class FakeServer:
 
     def stop(self) -> None:
         """Stop serving and free the port."""
-        self._httpd.shutdown()
+        if self._thread is not None:  # shutdown() waits for a loop that must be running
+            self._httpd.shutdown()
+            self._thread = None
         self._httpd.server_close()
 
     def serve_forever(self) -> None:

@@ -1,0 +1,148 @@
+"""--via batch-api against a mocked OpenAI Batch API: JSONL upload, poll, collect, re-ask rounds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+
+from briefgen.batch import BatchOptions, run_batch
+from briefgen.fake_server import answer
+from briefgen.settings import Settings
+
+TEXTS = {
+    "a.txt": "Harbor votes on night shipping\n\nThe Harbor Port Authority voted on Tuesday to "
+    "allow night traffic. Maria Lopez, the chair, said the plan keeps the port competitive. "
+    "Residents said they will appeal the decision in court next month.",
+    "b.txt": "Schools delay start times\n\nThe Riverside school board agreed to start classes "
+    "an hour later next year. Parents asked how buses will adapt to the change. "
+    "Board member Ana Silva said the district will publish a plan in the spring.",
+}
+
+
+class FakeBatchApi:
+    """Just enough of /v1/files and /v1/batches; answers come from the fake server's drafts."""
+
+    def __init__(self, *, ungrounded_first: bool = False) -> None:
+        self.uploads: list[list[dict]] = []
+        self.outputs: dict[str, str] = {}
+        self.polls = 0
+        self.ungrounded_first = ungrounded_first
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path
+        if request.method == "POST" and path.endswith("/files"):
+            lines = [
+                json.loads(line)
+                for line in request.content.decode("utf-8").splitlines()
+                if line.startswith('{"custom_id"')
+            ]
+            self.uploads.append(lines)
+            n = len(self.uploads)
+            out = []
+            for item in lines:
+                assert item["url"] == "/v1/chat/completions" and item["method"] == "POST"
+                body = item["body"]
+                assert body["response_format"]["type"] == "json_schema"
+                grounded = not (self.ungrounded_first and n == 1)
+                response = {"status_code": 200, "body": answer(body, grounded=grounded)}
+                out.append({"custom_id": item["custom_id"], "response": response, "error": None})
+            self.outputs[f"batch_{n}"] = "\n".join(json.dumps(o) for o in out)
+            return httpx2.Response(200, json=_file(f"file-in-{n}"))
+        if request.method == "POST" and path.endswith("/batches"):
+            payload = json.loads(request.content)
+            assert payload["completion_window"] == "24h"
+            return httpx2.Response(200, json=_batch(f"batch_{len(self.uploads)}", "validating"))
+        if request.method == "GET" and "/batches/" in path:
+            self.polls += 1
+            batch_id = path.rsplit("/", 1)[1]
+            status = "in_progress" if self.polls % 2 else "completed"
+            return httpx2.Response(200, json=_batch(batch_id, status))
+        if request.method == "GET" and path.endswith("/content"):
+            batch_id = path.split("/")[-2].replace("file-out-", "")
+            return httpx2.Response(200, text=self.outputs[batch_id])
+        return httpx2.Response(404, json={"error": {"message": f"no route {path}"}})
+
+
+def _file(file_id: str) -> dict:
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": 1,
+        "created_at": 0,
+        "filename": "briefgen.jsonl",
+        "purpose": "batch",
+        "status": "processed",
+    }
+
+
+def _batch(batch_id: str, status: str) -> dict:
+    done = status == "completed"
+    return {
+        "id": batch_id,
+        "object": "batch",
+        "endpoint": "/v1/chat/completions",
+        "input_file_id": "file-in",
+        "completion_window": "24h",
+        "status": status,
+        "created_at": 0,
+        "output_file_id": f"file-out-{batch_id}" if done else None,
+        "error_file_id": None,
+    }
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    root.mkdir()
+    for name, text in TEXTS.items():
+        (root / name).write_text(text, "utf-8")
+    return root
+
+
+def _run(folder: Path, out: Path, api: FakeBatchApi, cache: Path):
+    client = openai.AsyncOpenAI(
+        base_url="https://api.openai.com/v1",
+        api_key="sk-test",
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(api)),
+    )
+    options = BatchOptions(via="batch-api", poll_interval=0, cache_dir=cache)
+    return run_batch([folder], out, Settings(model="gpt-4o-mini"), options, client=client)
+
+
+def test_one_batch_briefs_everything_at_half_price(folder, tmp_path):
+    api = FakeBatchApi()
+    report = _run(folder, tmp_path / "out", api, tmp_path / "cache")
+    assert report.ok and report.count("ok") == 2 and report.via == "batch-api"
+    assert len(api.uploads) == 1 and len(api.uploads[0]) == 2
+    assert (tmp_path / "out" / "a.md").read_text("utf-8").startswith("# ")
+    result = report.results[0]
+    assert result.requests == 1 and result.usage.total_tokens > 0
+    usage = result.usage
+    live = (0.15 * usage.prompt_tokens + 0.6 * usage.completion_tokens) / 1e6  # gpt-4o-mini $/MTok
+    assert result.cost_usd == pytest.approx(live / 2)
+    assert not (tmp_path / "out" / ".briefgen" / "batch-api.json").exists()
+
+
+def test_reasks_go_into_a_second_round(folder, tmp_path):
+    api = FakeBatchApi(ungrounded_first=True)
+    report = _run(folder, tmp_path / "out", api, tmp_path / "cache")
+    assert report.ok and len(api.uploads) == 2
+    second = api.uploads[1][0]["body"]["messages"]
+    assert second[-2]["role"] == "assistant" and "not in the source" in second[-1]["content"]
+    assert all(r.attempts == 2 and r.requests == 2 for r in report.results)
+
+
+def test_a_saved_batch_id_is_collected_not_paid_for_twice(folder, tmp_path):
+    api = FakeBatchApi()
+    _run(folder, tmp_path / "out1", api, tmp_path / "cache1")
+    # a run killed after submitting batch_1: only its id survives, in the new OUTDIR
+    state = tmp_path / "out2" / ".briefgen" / "batch-api.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(json.dumps({"batch_id": "batch_1"}), "utf-8")
+    report = _run(folder, tmp_path / "out2", api, tmp_path / "cache2")
+    assert report.ok and len(api.uploads) == 1  # nothing uploaded again
+    assert not state.exists()
