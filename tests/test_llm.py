@@ -152,3 +152,11 @@ async def test_async_twin_retries_the_same_way(no_sleep: list[float]) -> None:
     llm = LLM(script.async_client(), "test-model", Settings(), "openai-compatible")
     reply = await llm.acomplete(MESSAGES, Draft)
     assert reply.content and len(no_sleep) == 1
+
+
+def test_request_body_is_exactly_what_parse_sends() -> None:
+    """Cache keys and Batch API lines use request_body(); it must match the live request."""
+    script = Script(completion(draft()))
+    llm = make(script)
+    llm.complete(MESSAGES, Draft)
+    assert script.bodies()[0] == json.loads(json.dumps(llm.request_body(MESSAGES, Draft)))
