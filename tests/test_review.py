@@ -148,6 +148,33 @@ def test_fuzzy_quote_is_replaced_by_the_matched_span() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("Chair Maria Lopez", "Maria Lopez"),
+        ("Harbor Authority", "Harbor"),
+        ("Eastside residents group", "Eastside"),
+        ("John Smith", None),
+        ("the port", None),  # lower-case words are not a name
+    ],
+)
+def test_written_name(name: str, written: str | None) -> None:
+    assert review.written_name(name, SOURCE) == written
+
+
+def test_actor_with_title_is_told_the_written_name() -> None:
+    actors = [
+        *draft()["actors"][:1],
+        {**draft()["actors"][1], "name": "Chair Maria Lopez", "aliases": []},
+        draft()["actors"][2],
+    ]
+    problems = _problems(draft(actors=actors))
+    assert (
+        'actors[2]: "Chair Maria Lopez" does not appear in the source; write it as the source '
+        'does: "Maria Lopez".'
+    ) in problems
+
+
 def test_schema_error_is_precise_and_bounded() -> None:
     content = json.dumps(draft(actors=[{"name": "x"}] * 30))
     parsed, problems = review.parse(content)

@@ -93,6 +93,25 @@ def name_index(draft: Draft) -> dict[str, str]:
     return index
 
 
+def written_name(name: str, source: str) -> str | None:
+    """The longest run of ``name``'s words the source contains, with a capital, or None.
+
+    "Governor Jan Brewer" in a text that writes "Gov. Jan Brewer" gives "Jan Brewer": the re-ask
+    then names the form to copy instead of losing the story's central person.
+    """
+    words = name.split()
+    for size in range(len(words) - 1, 0, -1):
+        for start in range(len(words) - size + 1):
+            candidate = " ".join(words[start : start + size])
+            if (
+                candidate[:1].isupper()
+                and len(candidate) > 2
+                and re.search(rf"\b{re.escape(candidate)}\b", source)
+            ):
+                return candidate
+    return None
+
+
 def _quote_problem(label: str, quote: str, source: str) -> str | None:
     found = grounding.locate(quote, source)
     if found.status in ("exact", "normalized"):
@@ -177,10 +196,9 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
             problems.append(f'actors[{i}]: "{actor.name}" is listed twice; list each actor once.')
         seen.add(actor.name.casefold())
         if all(grounding.locate(f, source).status == "missing" for f in forms):
-            problems.append(
-                f'actors[{i}]: "{actor.name}" does not appear in the source; remove it or use '
-                "the name exactly as written."
-            )
+            written = written_name(actor.name, source)
+            fix = f'write it as the source does: "{written}"' if written else "remove it"
+            problems.append(f'actors[{i}]: "{actor.name}" does not appear in the source; {fix}.')
     published = draft.source.date
     # The prompt gives the publication date (anchor); copying it into source.date is right.
     stated = published == anchor or (published is not None and published[:4] in source)
