@@ -57,10 +57,30 @@ def _write(out: Path, result: dict[str, Any]) -> None:
     tmp.replace(out)
 
 
+def _trace_reviews(log: list[list[str]]) -> None:
+    """Record the problems of every attempt, to see which rules cost re-asks.
+
+    Wraps the review function the extraction loop calls; it changes no decision.
+    """
+    from briefgen import extract
+
+    original = extract.review
+
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        log.append(list(result.problems))
+        return result
+
+    extract.review = traced  # type: ignore[assignment]
+
+
 def run(args: argparse.Namespace) -> int:
     """Brief every sampled article with one Briefer, saving the result after each article."""
     from briefgen import Briefer, BriefgenError, Settings, SourceInfo
     from briefgen.errors import ExtractionError
+
+    attempts_log: list[list[str]] = []
+    _trace_reviews(attempts_log)
 
     corpus, gold = Path(args.corpus), load_gold(Path(args.gold))
     files = sample(corpus, args.n, args.seed, args.max_chars)
@@ -86,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         for path in files:
             text = path.read_text(encoding="utf-8")
             record: dict[str, Any] = {"file": path.name}
+            attempts_log.clear()
             started = time.monotonic()
             try:
                 briefing = briefer.brief(text, info=SourceInfo(date=gold[path.name].date))
@@ -101,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
                     usage=briefing.meta.usage.model_dump(),
                 )
             record["seconds"] = round(time.monotonic() - started, 1)
+            record["problems"] = list(attempts_log)
             result["articles"].append(record)
             _write(out, result)
             print(f"{path.name}: {record['seconds']} s, {record['attempts']} call(s)", flush=True)
@@ -155,7 +177,8 @@ def summary_line(summary: dict[str, float]) -> str:
         f"valid {summary['valid_rate']:.0%} | grounded {summary['grounded']:.2f} | "
         f"actor recall {summary['actor_recall']:.2f} | speaker recall "
         f"{summary['speaker_recall']:.2f} | invented actors {summary['invented_actors']:.0f} | "
-        f"invented dates {summary['invented_dates']:.0f} | {summary['seconds']:.0f} s, "
+        f"invented dates {summary['invented_dates']:.0f} | misattributed "
+        f"{summary['misattributed']:.0f} | {summary['seconds']:.0f} s, "
         f"{summary['calls']:.1f} calls, {summary['tokens']:.0f} tokens per article "
         f"(n={summary['articles']:.0f})"
     )

@@ -178,7 +178,24 @@ def test_invented_dates_follow_the_library_rule() -> None:
     ]
     score = _score(_briefing([Actor(name="Harry Reid")], events=events))
     assert score.invented_dates == 3
-    assert any('"last week" not in source' in n for n in score.notes)
+    assert any('"last week" is not in the source' in n for n in score.notes)
+
+
+def test_misattributed_quote_is_counted() -> None:
+    gold = scoring.Gold("a.txt", None, [], [], [("not vote on it", "Harry Reid")])
+    reid, obama = Actor(name="Harry Reid", aliases=["Reid"]), Actor(name="Barack Obama")
+    quote = _evidence("We will not vote on it")
+    right = Position(actor="Harry Reid", position="p", evidence=quote)
+    wrong = Position(actor="Barack Obama", position="p", evidence=quote)
+    score = scoring.score_article(
+        "a.txt", _briefing([reid, obama], [right]), SOURCE, gold, 1, 1, {}
+    )
+    assert score.misattributed == 0
+    score = scoring.score_article(
+        "a.txt", _briefing([reid, obama], [right, wrong]), SOURCE, gold, 1, 1, {}
+    )
+    assert score.misattributed == 1
+    assert any("given to Barack Obama" in n for n in score.notes)
 
 
 def test_failure_counts_gold_as_missed_in_summary() -> None:
