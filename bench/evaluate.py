@@ -76,11 +76,13 @@ def _trace_reviews(log: list[list[str]]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Brief every sampled article with one Briefer, saving the result after each article."""
-    from briefgen import Briefer, BriefgenError, Settings, SourceInfo
+    from briefgen import Briefer, BriefgenError, Settings, SourceInfo, llm
     from briefgen.errors import ExtractionError
 
     attempts_log: list[list[str]] = []
     _trace_reviews(attempts_log)
+    if args.repeat_penalty is not None:  # an ablation knob for the embedded model
+        llm.EMBEDDED_REPEAT_PENALTY = args.repeat_penalty
 
     corpus, gold = Path(args.corpus), load_gold(Path(args.gold))
     files = sample(corpus, args.n, args.seed, args.max_chars)
@@ -98,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
             "max_attempts": settings.max_attempts,
             "max_output_tokens": settings.max_output_tokens,
             "temperature": settings.temperature,
+            "repeat_penalty": llm.EMBEDDED_REPEAT_PENALTY
+            if settings.backend == "embedded"
+            else None,
         },
         "articles": [],
     }
@@ -232,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--base-url", default=None, help="an OpenAI-compatible server instead")
     p_run.add_argument("--model", default=None)
     p_run.add_argument("--mode", default=None)
+    p_run.add_argument("--repeat-penalty", type=float, default=None, help="embedded model only")
     p_run.set_defaults(func=run)
     p_show = sub.add_parser("show", help="re-score a saved result")
     p_show.add_argument("result")
