@@ -30,30 +30,53 @@ def draft(**overrides: Any) -> dict[str, Any]:
         "title": "Port authority approves night shipping",
         "summary": "The Harbor Port Authority approved night container traffic over residents' "
         "objections.",
-        "source": {"title": "Port authority approves night shipping", "author": None,
-                   "date": None, "genre": "news report"},
+        "source": {
+            "title": "Port authority approves night shipping",
+            "author": None,
+            "date": None,
+            "genre": "news report",
+        },
         "actors": [
-            {"name": "Harbor Port Authority", "kind": "organization",
-             "role": "approved the plan", "aliases": ["the authority"]},
-            {"name": "Maria Lopez", "kind": "person", "role": "the authority\u2019s chair",
-             "aliases": ["Lopez"]},
+            {
+                "name": "Harbor Port Authority",
+                "kind": "organization",
+                "role": "approved the plan",
+                "aliases": ["the authority"],
+            },
+            {
+                "name": "Maria Lopez",
+                "kind": "person",
+                "role": "the authority\u2019s chair",
+                "aliases": ["Lopez"],
+            },
             {"name": "Tom Reed", "kind": "person", "role": "a resident", "aliases": []},
         ],
         "key_events": [
-            {"quote": "approved a plan to allow container traffic at night",
-             "date_text": "Tuesday, March 4, 2025", "date": "2025-03-04",
-             "description": "The authority approved night container traffic.",
-             "actors": ["Harbor Port Authority"]},
+            {
+                "quote": "approved a plan to allow container traffic at night",
+                "date_text": "Tuesday, March 4, 2025",
+                "date": "2025-03-04",
+                "description": "The authority approved night container traffic.",
+                "actors": ["Harbor Port Authority"],
+            },
         ],
         "positions": [
-            {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive",
-             "position": "Night shipping keeps the harbor competitive."},
-            {"actor": "Tom Reed", "quote": "We will not sleep for years",
-             "position": "Residents fear years of lost sleep."},
+            {
+                "actor": "Maria Lopez",
+                "quote": "This keeps the harbor competitive",
+                "position": "Night shipping keeps the harbor competitive.",
+            },
+            {
+                "actor": "Tom Reed",
+                "quote": "We will not sleep for years",
+                "position": "Residents fear years of lost sleep.",
+            },
         ],
         "open_questions": [
-            {"quote": "The authority has not said when the first night shifts begin.",
-             "question": "When do night shifts start?"},
+            {
+                "quote": "The authority has not said when the first night shifts begin.",
+                "question": "When do night shifts start?",
+            },
         ],
     }
     base.update(overrides)
@@ -156,8 +179,15 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 # which starts the embedded llama.cpp server and points the tests at it.
 
 RECORDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-_SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "openai-organization",
-                   "openai-project", "api-key", "x-api-key"]
+_SECRET_HEADERS = [
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "openai-organization",
+    "openai-project",
+    "api-key",
+    "x-api-key",
+]
 
 
 @pytest.fixture(scope="module")

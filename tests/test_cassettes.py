@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import RECORDED_MODEL, ROOT, SEED
 
 import briefgen
 from briefgen.settings import Settings
-
-from conftest import RECORDED_MODEL, ROOT, SEED
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

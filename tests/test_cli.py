@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SOURCE, Script, completion, draft
 
 from briefgen import cli
 from briefgen.extract import generate_brief
 from briefgen.rendering import render_json
 from briefgen.settings import Settings
-
-from conftest import SOURCE, Script, completion, draft
 
 
 @pytest.fixture
@@ -76,8 +75,13 @@ def test_no_backend_at_all_names_the_three_ways_out(
 ) -> None:
     import importlib.metadata
 
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BRIEFGEN_BASE_URL", "BRIEFGEN_API_KEY",
-                "BRIEFGEN_MODEL_PATH"):
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "BRIEFGEN_BASE_URL",
+        "BRIEFGEN_API_KEY",
+        "BRIEFGEN_MODEL_PATH",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BRIEFGEN_CONFIG", str(source_file.parent / "none.toml"))
     (source_file.parent / "none.toml").write_text("")
@@ -93,7 +97,9 @@ def test_no_backend_at_all_names_the_three_ways_out(
 
 
 def test_unreachable_server_is_one_line(
-    source_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    source_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     no_sleep: list[float],
 ) -> None:
     code = cli.main([str(source_file), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"])

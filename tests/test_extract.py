@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SOURCE, Script, completion, draft
 
 import briefgen
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.schema import SourceInfo
 from briefgen.settings import Settings
-
-from conftest import SOURCE, Script, completion, draft
 
 SETTINGS = Settings(model="test-model")
 
@@ -39,10 +38,16 @@ def test_grounded_answer_needs_one_call() -> None:
 def test_reask_sends_errors_and_only_the_latest_answer() -> None:
     bad = draft(
         positions=[
-            {"actor": "Maria Lopez", "quote": "The harbor must stay competitive at all costs",
-             "position": "Wants night shipping."},
-            {"actor": "Jane Doe", "quote": "We will not sleep for years",
-             "position": "Fears noise."},
+            {
+                "actor": "Maria Lopez",
+                "quote": "The harbor must stay competitive at all costs",
+                "position": "Wants night shipping.",
+            },
+            {
+                "actor": "Jane Doe",
+                "quote": "We will not sleep for years",
+                "position": "Fears noise.",
+            },
         ]
     )
     script = Script(completion(bad), completion(draft()))
@@ -71,8 +76,13 @@ def test_schema_errors_are_sent_back_precisely() -> None:
 
 def test_quote_still_missing_is_kept_and_flagged() -> None:
     invented = draft(
-        positions=[{"actor": "Tom Reed", "quote": "The mayor has betrayed us all",
-                    "position": "Accuses the mayor."}]
+        positions=[
+            {
+                "actor": "Tom Reed",
+                "quote": "The mayor has betrayed us all",
+                "position": "Accuses the mayor.",
+            }
+        ]
     )
     script = Script(*[completion(invented)] * 3)
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
@@ -86,11 +96,19 @@ def test_quote_still_missing_is_kept_and_flagged() -> None:
 
 def test_invented_actor_and_date_are_dropped_with_warnings() -> None:
     bad = draft(
-        actors=[*draft()["actors"], {"name": "Joe Biden", "kind": "person", "role": "president",
-                                      "aliases": []}],
-        key_events=[{"quote": "approved a plan to allow container traffic at night",
-                     "date_text": "at night", "date": "2025-03-05",
-                     "description": "Approved.", "actors": ["Joe Biden"]}],
+        actors=[
+            *draft()["actors"],
+            {"name": "Joe Biden", "kind": "person", "role": "president", "aliases": []},
+        ],
+        key_events=[
+            {
+                "quote": "approved a plan to allow container traffic at night",
+                "date_text": "at night",
+                "date": "2025-03-05",
+                "description": "Approved.",
+                "actors": ["Joe Biden"],
+            }
+        ],
     )
     script = Script(completion(bad))
     briefing = briefgen.generate_brief(

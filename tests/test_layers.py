@@ -56,9 +56,5 @@ def test_library_never_prints_or_exits() -> None:
         if path.name == "cli.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = {
-            ast.unparse(node.func)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Call)
-        }
+        calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
         assert not calls & {"print", "sys.exit", "exit", "quit"}, path.name

