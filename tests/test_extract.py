@@ -86,7 +86,7 @@ def test_quote_still_missing_is_kept_and_flagged() -> None:
     )
     script = Script(*[completion(invented)] * 3)
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
-    assert briefing.meta.attempts == 3
+    assert briefing.meta.attempts == 2  # the same answer twice ends the re-asks
     position = briefing.positions[0]
     assert position.evidence.match == "missing" and position.evidence.start is None
     assert briefing.meta.grounding.missing == 1
@@ -147,7 +147,7 @@ def test_truncation_reasks_then_names_the_error() -> None:
 
 
 def test_never_valid_raises_with_attempts_and_usage() -> None:
-    script = Script(*[completion("{}")] * 3)
+    script = Script(completion("{}"), completion("{ }"), completion("{}"))
     with pytest.raises(ExtractionError) as err:
         briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
     assert err.value.attempts == 3 and err.value.last_output == "{}"

@@ -31,6 +31,7 @@ def test_grounded_draft_has_no_problem() -> None:
         ("2025-03-04", "March 4", "2025-03-05", None),  # year from the source
         ("2025-03-05", "Tuesday, March 4, 2025", None, "does not match the day"),
         ("2025-03-04", "Tuesday", "2025-03-05", "names no year or month"),
+        ("2025-03-04", "Residents of the Eastside", "2025-03-05", "is not a date; set date_text"),
         ("2025-3-4", "March 4", None, "is not ISO 8601"),
         ("2025-03-04", None, None, "has no date_text"),
         ("2025-03-04", "on March 9", None, "is not in the source"),
@@ -69,6 +70,15 @@ def test_unbacked_date_words_never_reach_the_brief() -> None:
     assert any('"last week" is not in the source' in w for w in briefing.meta.warnings)
 
 
+def test_an_unchanged_answer_ends_the_reasks() -> None:
+    stuck = draft(source={**draft()["source"], "date": "1999-01-01"})  # one problem, never fixed
+    script = Script(completion(stuck), completion(stuck), completion(draft()))
+    settings = briefgen.Settings(model="test-model", max_attempts=3)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert briefing.meta.attempts == 2 and len(script.requests) == 2
+    assert any("source.date" in w for w in briefing.meta.warnings)
+
+
 def test_publication_date_given_in_the_prompt_may_fill_source_date() -> None:
     given = draft(source={**draft()["source"], "date": "2025-03-05"})
     assert _problems(given, anchor="2025-03-05") == []
@@ -80,7 +90,7 @@ def test_one_quote_for_two_speakers_is_named() -> None:
     same = "This keeps the harbor competitive"
     positions = [
         {"actor": "Maria Lopez", "quote": same, "position": "Night shipping helps."},
-        {"actor": "Tom Reed", "quote": same, "position": "He agrees."},
+        {"actor": "Tom Reed", "quote": same, "stance": "He agrees with the chair."},
     ]
     problems = _problems(draft(positions=positions))
     assert problems == [
@@ -98,7 +108,34 @@ def test_job_title_as_position_is_named() -> None:
         },
     ]
     problems = _problems(draft(positions=positions))
-    assert len(problems) == 1 and "repeats Maria Lopez's job title" in problems[0]
+    assert problems == [
+        'positions[1]: the stance "The authority\u2019s chair" is a title, not what Maria Lopez '
+        "said; write a full sentence saying what they said or want, or drop the item."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stance", "flagged"),
+    [
+        ("Senator", True),
+        ("Chief Executive", True),
+        ("the Chair", True),
+        ("Against trams.", False),
+        ("Night shipping keeps the harbor competitive.", False),
+        ("She backs night shipping", False),
+    ],
+)
+def test_short_stance_is_a_title(stance: str, flagged: bool) -> None:
+    positions = [
+        {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive", "stance": stance}
+    ]
+    assert bool(_problems(draft(positions=positions))) is flagged
+
+
+def test_stance_field_also_accepts_the_old_name() -> None:
+    old = {"actor": "Tom Reed", "quote": "We will not sleep for years", "position": "He objects."}
+    assert Draft.model_validate(draft(positions=[old])).positions[0].stance == "He objects."
+    assert "stance" in Draft.model_json_schema()["$defs"]["DraftPosition"]["properties"]
 
 
 def test_paraphrased_quote_names_the_real_passage() -> None:

@@ -105,6 +105,9 @@ class Session:
         """
         self.attempts += 1
         self.usage = self.usage + reply.usage
+        # At temperature 0 a small model may send back its previous answer unchanged: another
+        # re-ask would cost a whole answer for the same result (bench/RESULTS.md).
+        repeated = reply.content is not None and reply.content == self.last_content
         self.last_content = reply.content
         self.mode = reply.mode
         if reply.refusal:
@@ -125,7 +128,7 @@ class Session:
             self.best = (result, reply.content)
         if result.ok:
             return self._build(result, backend=backend, model=model)
-        if self._out_of_budget():
+        if self._out_of_budget() or repeated:
             if self.best is not None:
                 return self._build(self.best[0], backend=backend, model=model)
             error = TruncatedError if reply.finish_reason == "length" else ExtractionError
@@ -192,7 +195,7 @@ class Session:
                 actors.append(Actor(name=speaker, role=None, kind="other"))
                 known.add(speaker)
             positions.append(
-                Position(actor=speaker, position=p.position, evidence=evidence(p.quote, source))
+                Position(actor=speaker, position=p.stance, evidence=evidence(p.quote, source))
             )
         questions = [
             OpenQuestion(question=q.question, evidence=evidence(q.quote, source))

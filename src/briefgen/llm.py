@@ -47,6 +47,9 @@ MAX_RETRY_AFTER = 120.0
 _BACKOFF = wait_exponential_jitter(initial=1.0, max=30.0, jitter=1.0)
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _UNSUPPORTED_HINTS = ("response_format", "json_schema", "schema", "not supported")
+#: llama.cpp's repeat penalty for the embedded model (1.0: off, nothing sent). 1.1 was measured
+#: (bench/RESULTS.md): it stopped repeated actors but made the model paraphrase its quotes.
+EMBEDDED_REPEAT_PENALTY = 1.0
 
 Messages = list[dict[str, Any]]
 #: The async client type, for modules that take one without importing openai themselves.
@@ -194,6 +197,8 @@ class LLM:
         }
         limit_key = "max_completion_tokens" if self.backend == "openai" else "max_tokens"
         kwargs[limit_key] = self.settings.max_output_tokens
+        if self.backend == "embedded" and EMBEDDED_REPEAT_PENALTY != 1.0:
+            kwargs["extra_body"] = {"repeat_penalty": EMBEDDED_REPEAT_PENALTY}
         if mode == "json_schema":
             # parse() turns the Pydantic model into the strict json_schema request itself.
             return "parse", {**kwargs, "response_format": schema}

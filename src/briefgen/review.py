@@ -42,6 +42,11 @@ _MONTHS = {
     for name in names
 }
 _WORD = re.compile(r"[A-Za-z]+|\d+")
+_DATE_WORD = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:yesterday|today|tonight|tomorrow|"
+    r"week|month|year|spring|summer|autumn|fall|winter|morning|evening|night|ago|last|next)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -131,6 +136,12 @@ def _quote_problem(label: str, quote: str, source: str) -> str | None:
     )
 
 
+def _is_title(stance: str) -> bool:
+    """A label rather than a sentence: one word, or a few capitalised ones ("Chief Executive")."""
+    words = [w for w in stance.split() if w.casefold() not in ("of", "the", "and", "for")]
+    return len(words) <= 1 or (len(words) <= 4 and all(w[:1].isupper() for w in words))
+
+
 def _in_source(text: str, source: str) -> bool:
     return bool(text.strip()) and grounding.locate(text, source).status != "missing"
 
@@ -160,6 +171,8 @@ def date_problem(
     month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
     days = [int(w) for w in words if w.isdigit() and len(w) <= 2 and 1 <= int(w) <= 31]
     if not years and month is None:
+        if not days and not _DATE_WORD.search(date_text):
+            return f'date_text "{date_text}" is not a date; set date_text and date to null'
         return f'date_text "{date_text}" names no year or month; set date to null'
     if years and parts[0] not in years:
         return f'date {date} does not match the year in "{date_text}"'
@@ -229,10 +242,11 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
                 f'{label}: "{position.actor}" is not in actors; use one of: {choices} '
                 "(or add the speaker to actors)."
             )
-        if speaker and position.position.strip().casefold() == roles.get(speaker):
+        stance = position.stance.strip()
+        if speaker and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
             problems.append(
-                f"{label}: the position repeats {speaker}'s job title; say what they said or "
-                "want, or drop the item."
+                f'{label}: the stance "{stance}" is a title, not what {speaker} said; write a '
+                "full sentence saying what they said or want, or drop the item."
             )
         key = position.quote.strip().casefold()
         if speaker and speakers.setdefault(key, speaker) != speaker:

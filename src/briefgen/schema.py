@@ -11,13 +11,13 @@ import re
 from datetime import date as _date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 ActorKind = Literal["person", "organization", "government", "group", "place", "other"]
 MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
 
 MAX_ACTORS = 7
-MAX_EVENTS = 5
+MAX_EVENTS = 4
 MAX_POSITIONS = 4
 MAX_QUESTIONS = 2
 MAX_ALIASES = 2
@@ -91,8 +91,11 @@ class DraftPosition(_Strict):
     quote: Quote = Field(
         description="The speaker's words copied verbatim (inside the quotation marks if any)."
     )
-    position: Sentence = Field(
-        description="What the speaker said or wants, in one sentence; never a job title."
+    # Named "stance", not "position": the 1.5B model read "position" as a job ("Governor").
+    # "position" is still accepted so answers in the earlier shape validate.
+    stance: Sentence = Field(
+        validation_alias=AliasChoices("stance", "position"),
+        description="What the speaker said or wants: a full sentence with a verb.",
     )
 
 
