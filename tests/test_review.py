@@ -79,6 +79,16 @@ def test_an_unchanged_answer_ends_the_reasks() -> None:
     assert any("source.date" in w for w in briefing.meta.warnings)
 
 
+def test_the_same_problems_again_end_the_reasks() -> None:
+    def stuck(title: str) -> dict[str, Any]:  # differs each time, keeps the one problem
+        return draft(title=title, source={**draft()["source"], "date": "1999-01-01"})
+
+    script = Script(completion(stuck("a")), completion(stuck("b")), completion(draft()))
+    settings = briefgen.Settings(model="test-model", max_attempts=3)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert briefing.meta.attempts == 2 and briefing.title == "a"
+
+
 def test_publication_date_given_in_the_prompt_may_fill_source_date() -> None:
     given = draft(source={**draft()["source"], "date": "2025-03-05"})
     assert _problems(given, anchor="2025-03-05") == []
@@ -210,6 +220,15 @@ def test_actor_with_title_is_told_the_written_name() -> None:
         'actors[2]: "Chair Maria Lopez" does not appear in the source; write it as the source '
         'does: "Maria Lopez".'
     ) in problems
+
+
+def test_actor_listed_again_with_a_title_is_told_to_go() -> None:
+    extra = {"name": "Chair Maria Lopez", "kind": "person", "role": "chair", "aliases": []}
+    problems = _problems(draft(actors=[*draft()["actors"], extra]))
+    assert problems == [
+        'actors[4]: "Chair Maria Lopez" does not appear in the source; "Maria Lopez" is already '
+        "listed: remove this entry."
+    ]
 
 
 def test_schema_error_is_precise_and_bounded() -> None:

@@ -87,6 +87,7 @@ class Session:
         self.usage = Usage()
         self.best: tuple[Review, str | None] | None = None
         self.last_content: str | None = None
+        self.last_problems: list[str] | None = None
         self.mode = settings.mode
 
     def _out_of_budget(self) -> bool:
@@ -105,8 +106,9 @@ class Session:
         """
         self.attempts += 1
         self.usage = self.usage + reply.usage
-        # At temperature 0 a small model may send back its previous answer unchanged: another
-        # re-ask would cost a whole answer for the same result (bench/RESULTS.md).
+        # At temperature 0 a small model may send back its previous answer unchanged, or with
+        # the same problems: another re-ask costs a whole answer for the same result
+        # (bench/RESULTS.md), so either ends the re-asks.
         repeated = reply.content is not None and reply.content == self.last_content
         self.last_content = reply.content
         self.mode = reply.mode
@@ -122,6 +124,8 @@ class Session:
             result: Review = Review(None, [TRUNCATED])
         else:
             result = review(reply.content, self.source, anchor=self.info.date)
+        repeated |= result.draft is not None and result.problems == self.last_problems
+        self.last_problems = result.problems
         if result.draft is not None and (
             self.best is None or len(result.problems) < len(self.best[0].problems)
         ):

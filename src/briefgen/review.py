@@ -210,7 +210,13 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
         seen.add(actor.name.casefold())
         if all(grounding.locate(f, source).status == "missing" for f in forms):
             written = written_name(actor.name, source)
-            fix = f'write it as the source does: "{written}"' if written else "remove it"
+            other = names.get(written.casefold()) if written else None
+            if other and other != actor.name:
+                fix = f'"{other}" is already listed: remove this entry'
+            elif written:
+                fix = f'write it as the source does: "{written}"'
+            else:
+                fix = "remove it"
             problems.append(f'actors[{i}]: "{actor.name}" does not appear in the source; {fix}.')
     published = draft.source.date
     # The prompt gives the publication date (anchor); copying it into source.date is right.
