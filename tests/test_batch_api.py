@@ -146,3 +146,19 @@ def test_a_saved_batch_id_is_collected_not_paid_for_twice(folder, tmp_path):
     report = _run(folder, tmp_path / "out2", api, tmp_path / "cache2")
     assert report.ok and len(api.uploads) == 1  # nothing uploaded again
     assert not state.exists()
+
+
+def test_transient_faults_on_upload_and_poll_are_retried(folder, tmp_path, no_sleep):
+    api = FakeBatchApi()
+    faults = {"POST /files": 1, "GET /batches": 1}
+
+    def flaky(request: httpx2.Request) -> httpx2.Response:
+        key = f"{request.method} /{request.url.path.split('/')[2]}"
+        if faults.get(key):
+            faults[key] -= 1
+            return httpx2.Response(503, json={"error": {"message": "busy"}})
+        return api(request)
+
+    report = _run(folder, tmp_path / "out", flaky, tmp_path / "cache")  # type: ignore[arg-type]
+    assert report.ok and len(api.uploads) == 1
+    assert faults == {"POST /files": 0, "GET /batches": 0} and len(no_sleep) == 2

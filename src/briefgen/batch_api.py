@@ -117,8 +117,11 @@ class BatchApiRun:
         ]
         data = ("\n".join(lines) + "\n").encode("utf-8")
         client: Any = self.llm.client  # always the AsyncOpenAI client connect() made
-        upload = await client.files.create(file=("briefgen.jsonl", data), purpose="batch")
-        batch = await client.batches.create(
+        upload = await self.llm.aretry(
+            client.files.create, file=("briefgen.jsonl", data), purpose="batch"
+        )
+        batch = await self.llm.aretry(
+            client.batches.create,
             input_file_id=upload.id,
             endpoint=ENDPOINT,
             completion_window="24h",
@@ -138,7 +141,7 @@ class BatchApiRun:
         """Wait for the batch to end and store every answer it produced in the cache."""
         client: Any = self.llm.client
         while True:
-            batch = await client.batches.retrieve(batch_id)
+            batch = await self.llm.aretry(client.batches.retrieve, batch_id)
             if batch.status in _TERMINAL:
                 break
             await asyncio.sleep(self.run.options.poll_interval)
@@ -149,7 +152,7 @@ class BatchApiRun:
             raise LLMError(f"OpenAI rejected batch {batch_id} ({detail}): fix it, then rerun")
         for file_id in (batch.output_file_id, batch.error_file_id):
             if file_id:
-                content = await client.files.content(file_id)
+                content = await self.llm.aretry(client.files.content, file_id)
                 self._store(content.text)
         self.state_path.unlink(missing_ok=True)
 

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from pydantic import BaseModel
@@ -52,6 +52,7 @@ _UNSUPPORTED_HINTS = ("response_format", "json_schema", "schema", "not supported
 EMBEDDED_REPEAT_PENALTY = 1.0
 
 Messages = list[dict[str, Any]]
+T = TypeVar("T")
 #: The async client type, for modules that take one without importing openai themselves.
 AsyncClient = openai.AsyncOpenAI
 
@@ -308,6 +309,17 @@ class LLM:
                 if self._fallback(exc):
                     continue
                 raise self._error(exc) from exc
+
+    async def aretry(self, call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Run another async SDK call (Batch API upload, poll, download) under the same
+        transport-retry policy and error messages as the chat requests."""
+        try:
+            async for attempt in AsyncRetrying(**self._retrying_kwargs(asynchronous=True)):
+                with attempt:
+                    return await call(*args, **kwargs)
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        raise AssertionError("unreachable: tenacity reraises the last error")
 
     async def acomplete(self, messages: Messages, schema: type[BaseModel]) -> Reply:
         """Async twin of :meth:`complete`."""
