@@ -105,3 +105,17 @@ def test_unreachable_server_is_one_line(
     code = cli.main([str(source_file), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"])
     err = capsys.readouterr().err.strip()
     assert code == 4 and "cannot reach the LLM server" in err and len(err.splitlines()) == 1
+
+
+def test_second_format_reuses_the_cached_answer(
+    source_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = Script(completion(draft()), completion(draft()))
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("briefgen.llm._make_client", lambda *a: script.client())
+    base = [str(source_file), "--base-url", "http://llm.test/v1", "--model", "m"]
+    assert cli.main([*base, "-o", str(tmp_path / "b.json")]) == 0
+    assert cli.main([*base, "-o", str(tmp_path / "b.md")]) == 0
+    assert len(script.requests) == 1  # the Markdown run cost no request
+    assert cli.main([*base, "--no-cache", "-o", str(tmp_path / "c.md")]) == 0
+    assert len(script.requests) == 2

@@ -70,12 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     batch.add_argument("--force", action="store_true", help="redo sources already up to date")
-    batch.add_argument("--no-cache", action="store_true", help="do not reuse cached LLM answers")
     batch.add_argument(
         "--via",
         choices=("live", "batch-api"),
         default="live",
         help="live requests, or OpenAI's Batch API (half price, results within 24 h)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ask the LLM again even when an identical request was answered before",
     )
     parser.add_argument("--version", action="version", version=f"briefgen {version()}")
     return parser
@@ -136,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
         parts = len(plan(source.text, settings))
         if parts > 1:
             print(f"briefgen: long source: chunked into {parts} parts", file=sys.stderr)
-        briefing = generate_brief(source.text, settings=settings, info=source.info)
+        cache_dir = None if args.no_cache else default_cache_dir()
+        briefing = generate_brief(
+            source.text, settings=settings, info=source.info, cache_dir=cache_dir
+        )
     data = render(briefing, fmt, source=source.text)
     if args.output:
         write_atomic(args.output, data)

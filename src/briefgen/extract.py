@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from briefgen import chunking, grounding, merge, prompts
+from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
 from briefgen.review import Review, answer_text, date_problem, review
@@ -254,15 +255,24 @@ class Briefer:
         ...     briefing = briefer.brief(text)
     """
 
-    def __init__(self, settings: Settings | None = None, *, client: openai.OpenAI | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: openai.OpenAI | None = None,
+        cache_dir: str | Path | None = None,
+    ):
         self.settings = settings or Settings.load()
         self._client = client
+        self._cache_dir = cache_dir
         self._cm: Any = None
         self.connection: Connection | None = None
 
     def __enter__(self) -> Briefer:
         self._cm = connect(self.settings, client=self._client)
         self.connection = self._cm.__enter__()
+        if self._cache_dir is not None:
+            self.connection.llm.cache = ResponseCache(self._cache_dir)
         return self
 
     def __exit__(
@@ -307,16 +317,23 @@ class AsyncBriefer:
     """Async twin of :class:`Briefer`; briefs may run concurrently over one connection."""
 
     def __init__(
-        self, settings: Settings | None = None, *, client: openai.AsyncOpenAI | None = None
+        self,
+        settings: Settings | None = None,
+        *,
+        client: openai.AsyncOpenAI | None = None,
+        cache_dir: str | Path | None = None,
     ):
         self.settings = settings or Settings.load()
         self._client = client
+        self._cache_dir = cache_dir
         self._cm: Any = None
         self.connection: Connection | None = None
 
     async def __aenter__(self) -> AsyncBriefer:
         self._cm = connect(self.settings, client=self._client, asynchronous=True)
         self.connection = self._cm.__enter__()
+        if self._cache_dir is not None:
+            self.connection.llm.cache = ResponseCache(self._cache_dir)
         return self
 
     async def __aexit__(
@@ -388,6 +405,7 @@ def generate_brief(
     settings: Settings | None = None,
     client: openai.OpenAI | None = None,
     info: SourceInfo | None = None,
+    cache_dir: str | Path | None = None,
 ) -> Briefing:
     """Brief one source text with the configured LLM (the embedded model when none is set).
 
@@ -396,11 +414,13 @@ def generate_brief(
         settings: backend, model and budgets; ``Settings.load()`` when omitted.
         client: your own configured ``openai.OpenAI`` client (base URL, key, headers).
         info: metadata you already know (title, author, date); wins over the model's reading.
+        cache_dir: reuse LLM answers stored here for identical requests (and store new ones),
+            so briefing the same text again, e.g. for another format, costs no tokens.
 
     Raises:
         BriefgenError: one of its subclasses, with a message that says what to do next.
     """
-    with Briefer(settings, client=client) as briefer:
+    with Briefer(settings, client=client, cache_dir=cache_dir) as briefer:
         return briefer.brief(text, info=info)
 
 
@@ -410,7 +430,8 @@ async def agenerate_brief(
     settings: Settings | None = None,
     client: openai.AsyncOpenAI | None = None,
     info: SourceInfo | None = None,
+    cache_dir: str | Path | None = None,
 ) -> Briefing:
     """Async twin of :func:`generate_brief`."""
-    async with AsyncBriefer(settings, client=client) as briefer:
+    async with AsyncBriefer(settings, client=client, cache_dir=cache_dir) as briefer:
         return await briefer.brief(text, info=info)
