@@ -33,6 +33,7 @@ def test_grounded_draft_has_no_problem() -> None:
         ("2025-03-04", "Tuesday", "2025-03-05", "names no year or month"),
         ("2025-03-04", "Residents of the Eastside", "2025-03-05", "is not a date; set date_text"),
         ("2025-3-4", "March 4", None, "is not ISO 8601"),
+        ("null", "March 4", None, 'the string "null"; write null without quotes'),
         ("2025-03-04", None, None, "has no date_text"),
         ("2025-03-04", "on March 9", None, "is not in the source"),
         (None, None, None, None),

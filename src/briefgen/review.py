@@ -159,6 +159,8 @@ def date_problem(
         if date_text and grounding.locate(date_text, source).status == "missing":
             return f'date_text "{date_text}" is not in the source; copy it or use null'
         return None
+    if date.strip().casefold() in ("null", "none", ""):
+        return f'date is the string "{date}"; write null without quotes'
     if not is_iso_date(date):
         return f'date "{date}" is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD); or use null'
     if not date_text:
