@@ -27,7 +27,9 @@ def test_grounded_draft_has_no_problem() -> None:
     ("date", "date_text", "anchor", "expect"),
     [
         ("2025-03-04", "Tuesday, March 4, 2025", None, None),
-        ("2025-03", "March 4", None, "does not match the day"),  # says a day, date drops it
+        ("2025-03", "March 4", None, None),  # coarser than the text: still backed by it
+        ("2025", "March 4", None, None),
+        ("2025-04", "March 4", None, "does not match the month"),
         ("2025-03-04", "March 4", "2025-03-05", None),  # year from the source
         ("2025-03-05", "Tuesday, March 4, 2025", None, "does not match the day"),
         ("2025-03-04", "Tuesday", "2025-03-05", "names no year or month"),

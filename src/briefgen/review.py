@@ -151,8 +151,9 @@ def date_problem(
 ) -> str | None:
     """Why an event's ISO ``date`` is not backed by its ``date_text`` and the source, or None.
 
-    A date is derivable when date_text is in the source, every month, day and year it names agrees
-    with the ISO date, and a year it leaves out appears in the source or its publication date.
+    A date is derivable when date_text is in the source, every month, day and year the ISO date
+    gives agrees with date_text (it may be coarser), and a year date_text leaves out appears in
+    the source or its publication date.
     A date_text that is not in the source is a problem even without an ISO date.
     """
     if date is None:
@@ -180,11 +181,12 @@ def date_problem(
         return f'date {date} does not match the year in "{date_text}"'
     if not years and parts[0] not in source and parts[0] not in (anchor or ""):
         return f'"{date_text}" has no year and {parts[0]} is not in the source; use null or YYYY-MM'
-    if month is not None and (len(parts) < 2 or int(parts[1]) != month):
+    # A coarser date ("2011" for "December") is backed by the text; a different one is not.
+    if month is not None and len(parts) > 1 and int(parts[1]) != month:
         return f'date {date} does not match the month in "{date_text}"'
     if month is None and len(parts) > 1:
         return f'"{date_text}" names no month; date must be just the year'
-    if days and (len(parts) < 3 or int(parts[2]) != days[0]):
+    if days and len(parts) > 2 and int(parts[2]) != days[0]:
         return f'date {date} does not match the day in "{date_text}"'
     if not days and len(parts) > 2:
         return f'"{date_text}" names no day; date must be YYYY-MM'
