@@ -29,6 +29,9 @@ CASES = [
     ),
     ("Ilham Aliev said the treaty was signd", "fuzzy", "Ilham Aliyev said the treaty was signed"),
     ("the minister praised the weather", "missing", None),
+    ("called it 'a historic step'", "normalized", "called it \u201ca historic step"),
+    ("Əli Həsənov,the minister", "normalized", "Əli   Həsənov, the minister"),
+    ("Ilham Ali yev said", "normalized", "Ilham Aliyev said"),
     ("Aliev", "missing", None),  # too short to match fuzzily
     ("", "missing", None),
     ("   ", "missing", None),
@@ -57,7 +60,7 @@ def test_exact_span_equals_quote_with_non_ascii_offsets() -> None:
 def test_normalize_maps_every_char_back() -> None:
     text = "A\u2014B  \u201cC\u201d \u2026"
     norm, index = normalize(text)
-    assert norm == 'a-b "c" ...'
+    assert norm == 'a-b"c"...'
     assert len(norm) == len(index)
     assert all(0 <= i < len(text) for i in index)
     assert index == sorted(index)

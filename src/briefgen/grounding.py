@@ -21,7 +21,8 @@ FUZZY_THRESHOLD = 90.0
 FUZZY_MIN_CHARS = 16
 
 _TRANSLATE = {
-    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4"), "'"),
+    # Every quote mark is one: models swap "double" for 'single' to avoid escaping JSON.
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4'"), '"'),
     **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"), '"'),
     **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-"),
     ord("\u2026"): "...",
@@ -53,8 +54,9 @@ def _normalize_char(ch: str) -> str:
 def normalize(text: str) -> tuple[str, list[int]]:
     """Normalize ``text`` for matching and map each output char back to its source offset.
 
-    Folds case, curly quotes, dashes, ellipses and Unicode compatibility forms, and collapses runs
-    of whitespace to one space.
+    Folds case, quote marks (curly or straight, single or double), dashes, ellipses and Unicode
+    compatibility forms, and drops whitespace: "U. S." matches "U.S.", "world - the" matches
+    "world—the", and a line break inside a quote matches a space.
 
     Returns:
         The normalized string and, for each of its characters, the index in ``text`` it came from.
@@ -62,20 +64,11 @@ def normalize(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        norm = _normalize_char(ch)
-        if norm == " " and out and out[-1] == " ":
-            continue
-        for piece in norm:
-            out.append(piece)
-            index.append(i)
-    # "world - the" and "world—the" are the same text: drop spaces that touch a dash.
-    keep = [
-        k
-        for k, ch in enumerate(out)
-        if ch != " "
-        or not ((k > 0 and out[k - 1] == "-") or (k + 1 < len(out) and out[k + 1] == "-"))
-    ]
-    return "".join(out[k] for k in keep), [index[k] for k in keep]
+        for piece in _normalize_char(ch):
+            if piece != " ":
+                out.append(piece)
+                index.append(i)
+    return "".join(out), index
 
 
 def _clean_quote(quote: str) -> str:
