@@ -139,10 +139,9 @@ def _wait(state: RetryCallState) -> float:
 
 @cache
 def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The strict ``json_schema`` response format that ``chat.completions.parse`` sends.
+    """The strict ``json_schema`` response format for ``schema``, as ``parse`` would build it.
 
-    Built from the SDK's public ``pydantic_function_tool`` (same strict schema); used where the
-    body must be plain JSON: cache keys and Batch API lines.
+    Derived with the SDK's public ``pydantic_function_tool`` (the same strict schema) and cached.
     """
     tool = openai.pydantic_function_tool(schema)
     return {
@@ -201,8 +200,9 @@ class LLM:
         if self.backend == "embedded" and EMBEDDED_REPEAT_PENALTY != 1.0:
             kwargs["extra_body"] = {"repeat_penalty": EMBEDDED_REPEAT_PENALTY}
         if mode == "json_schema":
-            # parse() turns the Pydantic model into the strict json_schema request itself.
-            return "parse", {**kwargs, "response_format": schema}
+            # parse() accepts the strict schema the SDK derives from the Pydantic model; built
+            # once, since deriving it costs ~20 ms of CPU a request, which adds up in a batch.
+            return "parse", {**kwargs, "response_format": response_format(schema)}
         if mode == "tools":
             tool = openai.pydantic_function_tool(schema, name="submit_briefing")
             return "create", {
@@ -221,10 +221,8 @@ class LLM:
 
     def request_body(self, messages: Messages, schema: type[BaseModel]) -> dict[str, Any]:
         """The JSON body the next request for ``messages`` sends (cache key, Batch API line)."""
-        body = self._request(messages, schema)[1]
-        if body.get("response_format") is schema:  # what parse() puts on the wire
-            body = {**body, "response_format": response_format(schema), "stream": False}
-        return body
+        method, body = self._request(messages, schema)
+        return {**body, "stream": False} if method == "parse" else body  # as parse() sends it
 
     def cache_key(self, messages: Messages, schema: type[BaseModel]) -> str | None:
         """The response-cache key of the request for ``messages``; None without a cache."""
