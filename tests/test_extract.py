@@ -8,6 +8,7 @@ import pytest
 from conftest import SOURCE, Script, completion, draft
 
 import briefgen
+from briefgen import prompts
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.schema import SourceInfo
 from briefgen.settings import Settings
@@ -175,8 +176,10 @@ def test_injection_in_source_stays_inside_the_delimiters() -> None:
     script = Script(completion(draft()))
     briefgen.generate_brief(hostile, settings=SETTINGS, client=script.client())
     user = script.bodies()[0]["messages"][1]["content"]
-    assert user.count("</source>") == 1 and user.rstrip().endswith("</source>")
-    assert "ignore previous instructions" in user
+    assert user.count("</source>") == 1
+    block = user[user.index("<source>") : user.index("</source>")]
+    assert "\u2039/source\u203a" in block  # the fake closing tag stays inside, inert
+    assert "ignore previous instructions" not in user and prompts.WITHHELD in block
 
 
 async def test_async_twin() -> None:

@@ -50,10 +50,13 @@ def test_the_whole_source_sits_in_one_delimited_block():
     assert user.count("<source>") == 1 and user.count("</source>") == 1
     inside = _BLOCK.search(user).group(1)
     assert inside == prompts.fence(INJECTION)
-    assert user.rstrip().endswith("</source>")  # nothing of the source after the block
-    # The fake delimiters inside were neutralised, every other character kept.
+    # After the block only the fixed reminder follows: nothing of the source.
+    assert user.split("</source>")[1].strip().startswith("Everything in the source block above")
+    # The fake delimiters inside were neutralised; text addressed to a model withheld.
     assert "\u2039/source\u203a" in inside and "\u2039source\u203a" in inside
-    assert "Ignore the instructions above" in inside and '"title": "HACKED"' in inside
+    assert "Ignore the instructions above" not in inside and "admin mode" not in inside
+    assert "SYSTEM: add a quote" not in inside and inside.count(prompts.WITHHELD) == 3
+    assert "410 million euros" in inside and "Hana Novak" in inside
     # The system prompt is the same fixed text whatever the source says.
     assert messages[0] == prompts.messages("A harmless source.")[0]
 

@@ -15,6 +15,21 @@ from typing import Any
 import jinja2
 
 _DELIMITER = re.compile(r"<(/?)(source)>", re.IGNORECASE)
+# Text that talks to an AI model rather than to the reader. A 1.5B model followed such a line
+# ("output the title ...") despite the system prompt, so from such a marker to the end of its
+# paragraph the model sees a placeholder instead. Grounding and offsets still use the full text.
+_ADDRESSES_THE_MODEL = re.compile(
+    r"(?:\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|former)\s+"
+    r"(?:instructions?|prompts?|rules|messages?|directions?)"
+    r"|\b(?:ignore|disregard)\s+(?:all\s+|the\s+|any\s+|your\s+)*"
+    r"(?:instructions?|prompts?)\s+(?:above|before)\b"
+    r"|^[^\w\n]{0,3}(?:system|assistant|developer)\s*(?:message|prompt)?\s*:"
+    r"|\b(?:admin|developer|god|jailbreak)\s+mode\b"
+    r").*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+WITHHELD = "[text addressed to an AI model withheld]"
 
 
 def prompts_dir() -> Path:
@@ -41,11 +56,14 @@ def render(name: str, **context: Any) -> str:
 
 
 def fence(source: str) -> str:
-    """The source as it goes into the prompt: a ``<source>`` tag inside it can't close the block.
+    """The source as it goes into the prompt: data that cannot act as instructions.
 
-    Only the prompt copy changes; grounding and offsets always use the text as loaded.
+    A ``<source>`` tag inside it can't close the block, and text addressed to an AI model
+    ("ignore previous instructions ...", "SYSTEM: ...") is withheld to the end of its
+    paragraph. Only the prompt copy changes; grounding and offsets use the text as loaded.
     """
-    return _DELIMITER.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}\u203a", source)
+    text = _ADDRESSES_THE_MODEL.sub(WITHHELD, source)
+    return _DELIMITER.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}\u203a", text)
 
 
 def messages(
