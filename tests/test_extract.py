@@ -188,3 +188,32 @@ async def test_async_twin() -> None:
         SOURCE, settings=SETTINGS, client=script.async_client()
     )
     assert briefing.meta.attempts == 1 and briefing.positions[0].actor == "Maria Lopez"
+
+
+def test_unstated_publication_date_and_non_date_phrases_are_not_kept() -> None:
+    guessed = draft(
+        source={"title": None, "author": None, "date": "2026-01-01", "genre": None},
+        key_events=[
+            {
+                "quote": "approved a plan to allow container traffic at night",
+                "date_text": "at night",
+                "date": None,
+                "description": "The authority approved night traffic.",
+                "actors": [],
+            },
+        ],
+    )
+    script = Script(completion(guessed))
+    briefing = briefgen.generate_brief(
+        SOURCE, settings=SETTINGS.replace(max_attempts=1), client=script.client()
+    )
+    assert briefing.source.date is None
+    assert any("source.date 2026-01-01" in w for w in briefing.meta.warnings)
+    assert briefing.key_events[0].date_text is None
+    # A date the loader knows (e.g. from HTML metadata) is kept.
+    script = Script(completion(guessed))
+    info = SourceInfo(date="2025-03-05")
+    kept = briefgen.generate_brief(
+        SOURCE, settings=SETTINGS.replace(max_attempts=1), client=script.client(), info=info
+    )
+    assert kept.source.date == "2025-03-05"

@@ -19,7 +19,7 @@ from briefgen import chunking, grounding, merge, prompts
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, date_problem, review
+from briefgen.review import Review, answer_text, date_problem, names_a_date, review
 from briefgen.schema import (
     Actor,
     Briefing,
@@ -183,6 +183,8 @@ class Session:
                 date = None  # a date the source does not back is never kept
                 if date_problem(None, date_text, source):
                     date_text = None  # nor date words the source does not contain
+            if date_text is not None and not names_a_date(date_text):
+                date_text = None  # "in his address on ..." is a phrase, not a date
             names = [n for n in (canonical(x) for x in e.actors) if n in known]
             events.append(
                 Event(
@@ -206,12 +208,13 @@ class Session:
             OpenQuestion(question=q.question, evidence=evidence(q.quote, source))
             for q in draft.open_questions
         ]
-        info = SourceInfo(
-            **{
-                **draft.source.model_dump(),
-                **self.info.model_dump(exclude_none=True),
-            }
-        )
+        stated = draft.source.model_dump()
+        published = stated["date"]
+        if published and published != self.info.date and published not in source:
+            # The model read a publication date the text does not state (e.g. "2026-01-01").
+            warnings.append(f"dropped source.date {published}: the text does not state it")
+            stated["date"] = None
+        info = SourceInfo(**{**stated, **self.info.model_dump(exclude_none=True)})
         briefing = Briefing(
             title=draft.title,
             summary=draft.summary,

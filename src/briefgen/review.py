@@ -146,6 +146,16 @@ def _in_source(text: str, source: str) -> bool:
     return bool(text.strip()) and grounding.locate(text, source).status != "missing"
 
 
+def names_a_date(date_text: str) -> bool:
+    """True when ``date_text`` names a year, month, day or a date word ("Monday", "yesterday")."""
+    words = [w.casefold() for w in _WORD.findall(date_text)]
+    return (
+        any(w.isdigit() for w in words)
+        or any(w in _MONTHS for w in words)
+        or bool(_DATE_WORD.search(date_text))
+    )
+
+
 def date_problem(
     date: str | None, date_text: str | None, source: str, anchor: str | None = None
 ) -> str | None:
