@@ -196,7 +196,7 @@ def test_unstated_publication_date_and_non_date_phrases_are_not_kept() -> None:
         key_events=[
             {
                 "quote": "approved a plan to allow container traffic at night",
-                "date_text": "at night",
+                "date_text": "a resident",
                 "date": None,
                 "description": "The authority approved night traffic.",
                 "actors": [],
