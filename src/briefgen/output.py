@@ -33,6 +33,8 @@ def write_atomic(path: str | Path, data: bytes, *, durable: bool = True) -> Path
         raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
+            # mkstemp creates 0600; a brief should get the permissions any new file would.
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
             if durable:
                 fh.flush()
@@ -44,6 +46,12 @@ def write_atomic(path: str | Path, data: bytes, *, durable: bool = True) -> Path
             raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 #: Characters no output file name may contain (Windows reserves the printable ones too).

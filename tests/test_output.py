@@ -1,0 +1,31 @@
+"""Atomic writes: whole files only, with ordinary permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from briefgen.errors import RenderError
+from briefgen.output import write_atomic
+
+
+def test_written_file_gets_umask_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "sub" / "brief.md", b"# Brief\n")
+    finally:
+        os.umask(old)
+    assert path.read_bytes() == b"# Brief\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert [p.name for p in path.parent.iterdir()] == ["brief.md"]
+
+
+def test_unwritable_target_is_a_render_error_and_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "brief.md"
+    target.mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(RenderError, match="cannot write"):
+        write_atomic(target, b"data")
+    assert list(tmp_path.iterdir()) == [target] and list(target.iterdir()) == []
