@@ -20,7 +20,7 @@ def test_seed_brief_with_the_embedded_model() -> None:
     pytest.importorskip("xllamacpp")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BRIEFGEN_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "briefgen.cli", str(SEED), "--format", "json"],
+        [sys.executable, "-m", "briefgen.cli", str(SEED), "--format", "json", "--no-cache"],
         capture_output=True,
         env=env,
         timeout=1800,
