@@ -250,7 +250,45 @@ def plan(text: str, settings: Settings, backend: str | None = None) -> list[chun
     return chunking.split(text, settings.input_budget(backend))
 
 
-class Briefer:
+class _BrieferBase:
+    """What the sync and async briefers share: settings, one connection, the response cache."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+        cache_dir: str | Path | None = None,
+    ):
+        self.settings = settings or Settings.load()
+        self._client = client
+        self._cache_dir = cache_dir
+        self._cm: Any = None
+        self.connection: Connection | None = None
+
+    def _open(self, *, asynchronous: bool) -> None:
+        self._cm = connect(self.settings, client=self._client, asynchronous=asynchronous)
+        self.connection = self._cm.__enter__()
+        if self._cache_dir is not None:
+            self.connection.llm.cache = ResponseCache(self._cache_dir)
+
+    def _close(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._cm is not None:
+            self._cm.__exit__(exc_type, exc, tb)
+        self._cm = self.connection = None
+
+    def _plan(self, text: str, usage: str) -> list[chunking.Chunk]:
+        if self.connection is None:
+            raise RuntimeError(usage)
+        return plan(text, self.settings, self.connection.backend)
+
+
+class Briefer(_BrieferBase):
     """Briefs many sources over one LLM connection (one embedded server for a whole batch).
 
     Example:
@@ -265,17 +303,10 @@ class Briefer:
         client: openai.OpenAI | None = None,
         cache_dir: str | Path | None = None,
     ):
-        self.settings = settings or Settings.load()
-        self._client = client
-        self._cache_dir = cache_dir
-        self._cm: Any = None
-        self.connection: Connection | None = None
+        super().__init__(settings, client=client, cache_dir=cache_dir)
 
     def __enter__(self) -> Briefer:
-        self._cm = connect(self.settings, client=self._client)
-        self.connection = self._cm.__enter__()
-        if self._cache_dir is not None:
-            self.connection.llm.cache = ResponseCache(self._cache_dir)
+        self._open(asynchronous=False)
         return self
 
     def __exit__(
@@ -284,15 +315,11 @@ class Briefer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._cm is not None:
-            self._cm.__exit__(exc_type, exc, tb)
-        self._cm = self.connection = None
+        self._close(exc_type, exc, tb)
 
     def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
-        if self.connection is None:
-            raise RuntimeError("use Briefer as a context manager: with Briefer(...) as b: ...")
-        chunks = plan(text, self.settings, self.connection.backend)
+        chunks = self._plan(text, "use Briefer as a context manager: with Briefer(...) as b: ...")
         if len(chunks) == 1:
             return self._brief_part(text, info, (1, 1))
         parts: list[merge.Part] = []
@@ -316,7 +343,7 @@ class Briefer:
                 return done
 
 
-class AsyncBriefer:
+class AsyncBriefer(_BrieferBase):
     """Async twin of :class:`Briefer`; briefs may run concurrently over one connection."""
 
     def __init__(
@@ -326,17 +353,10 @@ class AsyncBriefer:
         client: openai.AsyncOpenAI | None = None,
         cache_dir: str | Path | None = None,
     ):
-        self.settings = settings or Settings.load()
-        self._client = client
-        self._cache_dir = cache_dir
-        self._cm: Any = None
-        self.connection: Connection | None = None
+        super().__init__(settings, client=client, cache_dir=cache_dir)
 
     async def __aenter__(self) -> AsyncBriefer:
-        self._cm = connect(self.settings, client=self._client, asynchronous=True)
-        self.connection = self._cm.__enter__()
-        if self._cache_dir is not None:
-            self.connection.llm.cache = ResponseCache(self._cache_dir)
+        self._open(asynchronous=True)
         return self
 
     async def __aexit__(
@@ -347,15 +367,11 @@ class AsyncBriefer:
     ) -> None:
         if self.connection is not None:
             await self.connection.aclose()
-        if self._cm is not None:
-            self._cm.__exit__(exc_type, exc, tb)
-        self._cm = self.connection = None
+        self._close(exc_type, exc, tb)
 
     async def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
-        if self.connection is None:
-            raise RuntimeError("use AsyncBriefer with 'async with'")
-        chunks = plan(text, self.settings, self.connection.backend)
+        chunks = self._plan(text, "use AsyncBriefer with 'async with'")
         if len(chunks) == 1:
             return await self._brief_part(text, info, (1, 1))
         parts: list[merge.Part] = []
