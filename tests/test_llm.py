@@ -72,6 +72,18 @@ def test_retries_are_bounded_and_end_in_one_clear_line(no_sleep: list[float]) ->
     assert "sk-test-secret" not in message
 
 
+def test_a_200_that_is_not_json_is_retried_then_named(no_sleep: list[float]) -> None:
+    page = httpx.Response(
+        200, text="<html>proxy error</html>", headers={"content-type": "text/html"}
+    )
+    script = Script(page, completion(draft()))
+    assert make(script).complete(MESSAGES, Draft).content and len(no_sleep) == 1
+    script = Script(*[page] * 2)
+    with pytest.raises(LLMError) as err:
+        make(script, transport_retries=1).complete(MESSAGES, Draft)
+    assert "\n" not in str(err.value) and "not JSON" in str(err.value)
+
+
 def test_overall_deadline_stops_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [0.0]
     monkeypatch.setattr("briefgen.llm.SLEEP", lambda s: clock.__setitem__(0, clock[0] + s))
@@ -159,8 +171,18 @@ async def test_async_twin_retries_the_same_way(no_sleep: list[float]) -> None:
 
 
 def test_request_body_is_exactly_what_parse_sends() -> None:
-    """Cache keys and Batch API lines use request_body(); it must match the live request."""
+    """Cache keys and Batch API lines use request_body(); it must match the live request,
+    and that request must be the one the SDK's own parse() would send."""
     script = Script(completion(draft()))
     llm = make(script)
     llm.complete(MESSAGES, Draft)
     assert script.bodies()[0] == json.loads(json.dumps(llm.request_body(MESSAGES, Draft)))
+    sdk = Script(completion(draft()))
+    sdk.client().chat.completions.parse(
+        model="test-model",
+        messages=MESSAGES,  # type: ignore[arg-type]
+        response_format=Draft,
+        temperature=0.0,
+        max_tokens=Settings().max_output_tokens,
+    )
+    assert sdk.bodies()[0] == script.bodies()[0]

@@ -122,7 +122,9 @@ def retry_after(exc: BaseException) -> float | None:
 
 def is_transient(exc: BaseException) -> bool:
     """True for faults worth retrying unchanged: timeouts, dropped connections, 429, 5xx."""
-    if isinstance(exc, (openai.APIConnectionError, openai.APIResponseValidationError)):
+    if isinstance(
+        exc, (openai.APIConnectionError, openai.APIResponseValidationError, NotJSONError)
+    ):
         return True  # timeouts, dropped connections, a 200 whose body is not JSON
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
@@ -152,6 +154,13 @@ def response_format(schema: type[BaseModel]) -> dict[str, Any]:
             "strict": True,
         },
     }
+
+
+#: Where chat requests go. They are sent with the client's generic ``post`` (its auth, base URL,
+#: timeout and error types), not ``chat.completions.parse``: the typed resource methods walk the
+#: request node by node (~10 ms a request for this schema), which serializes a batch's
+#: concurrent requests on one core, and the raw body is all briefgen reads.
+_PATH = "/chat/completions"
 
 
 def _schema_prompt(model: type[BaseModel]) -> str:
@@ -188,41 +197,34 @@ class LLM:
 
     # -- request shape -----------------------------------------------------------------------
 
-    def _request(self, messages: Messages, schema: type[BaseModel]) -> tuple[str, dict[str, Any]]:
+    def request_body(self, messages: Messages, schema: type[BaseModel]) -> dict[str, Any]:
+        """The JSON body of the request for ``messages``: exactly what goes on the wire, and
+        what cache keys and Batch API lines are made of."""
         mode = "json_schema" if self.mode == "auto" else self.mode
-        kwargs: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": self.settings.temperature,
+            "stream": False,
         }
         limit_key = "max_completion_tokens" if self.backend == "openai" else "max_tokens"
-        kwargs[limit_key] = self.settings.max_output_tokens
+        body[limit_key] = self.settings.max_output_tokens
         if self.backend == "embedded" and EMBEDDED_REPEAT_PENALTY != 1.0:
-            kwargs["extra_body"] = {"repeat_penalty": EMBEDDED_REPEAT_PENALTY}
+            body["repeat_penalty"] = EMBEDDED_REPEAT_PENALTY
         if mode == "json_schema":
-            # parse() accepts the strict schema the SDK derives from the Pydantic model; built
-            # once, since deriving it costs ~20 ms of CPU a request, which adds up in a batch.
-            return "parse", {**kwargs, "response_format": response_format(schema)}
+            # The strict schema parse() would send, derived from the Pydantic model once.
+            return {**body, "response_format": response_format(schema)}
         if mode == "tools":
             tool = openai.pydantic_function_tool(schema, name="submit_briefing")
-            return "create", {
-                **kwargs,
+            return {
+                **body,
                 "tools": [tool],
                 "tool_choice": {"type": "function", "function": {"name": "submit_briefing"}},
             }
         # json_object: the server only promises JSON, so the schema travels in the prompt.
         hint = {"role": "system", "content": "Answer with JSON matching this JSON schema:\n"}
         hint["content"] += _schema_prompt(schema)
-        return "create", {
-            **kwargs,
-            "messages": [*messages, hint],
-            "response_format": {"type": "json_object"},
-        }
-
-    def request_body(self, messages: Messages, schema: type[BaseModel]) -> dict[str, Any]:
-        """The JSON body the next request for ``messages`` sends (cache key, Batch API line)."""
-        method, body = self._request(messages, schema)
-        return {**body, "stream": False} if method == "parse" else body  # as parse() sends it
+        return {**body, "messages": [*messages, hint], "response_format": {"type": "json_object"}}
 
     def cache_key(self, messages: Messages, schema: type[BaseModel]) -> str | None:
         """The response-cache key of the request for ``messages``; None without a cache."""
@@ -288,11 +290,10 @@ class LLM:
             raise TypeError("complete() needs a sync openai.OpenAI client; use acomplete()")
         client = self.client
         while True:
-            method, kwargs = self._request(messages, schema)
+            body = self.request_body(messages, schema)
             key = self.cache_key(messages, schema)
             if key and self.cache and (hit := self.cache.get(key)) is not None:
                 return self._reply(hit, calls=0)
-            call = getattr(client.chat.completions.with_raw_response, method)
             calls = 0
             try:
                 for attempt in Retrying(**self._retrying_kwargs()):
@@ -301,7 +302,7 @@ class LLM:
                         calls += 1
                         if (counter := _TALLY.get()) is not None:
                             counter.requests += 1
-                        data = _body(call(**kwargs))
+                        data = _body(client.post(_PATH, cast_to=str, body=body))
                 return self._store(key, data, calls)
             except openai.OpenAIError as exc:
                 if self._fallback(exc):
@@ -325,25 +326,22 @@ class LLM:
             raise TypeError("acomplete() needs an openai.AsyncOpenAI client; use complete()")
         client = self.client
         while True:
-            method, kwargs = self._request(messages, schema)
+            body = self.request_body(messages, schema)
             key = self.cache_key(messages, schema)
             if key and self.cache and (hit := self.cache.get(key)) is not None:
                 return self._reply(hit, calls=0)
-            call: Callable[..., Awaitable[Any]] = getattr(
-                client.chat.completions.with_raw_response, method
-            )
             calls = 0
             try:
                 async for attempt in AsyncRetrying(**self._retrying_kwargs(asynchronous=True)):
                     with attempt:
                         if self.limiter is not None:
-                            await self.limiter.acquire(kwargs)
+                            await self.limiter.acquire(body)
                         self.calls += 1
                         calls += 1
                         if (counter := _TALLY.get()) is not None:
                             counter.requests += 1
                         try:
-                            data = _body(await call(**kwargs))
+                            data = _body(await client.post(_PATH, cast_to=str, body=body))
                         except openai.RateLimitError as exc:
                             if self.limiter is not None:  # hold back every worker, not just us
                                 self.limiter.back_off(retry_after(exc))
@@ -416,18 +414,18 @@ class LLM:
         return LLMError(f"LLM request failed: {_one_line(str(exc))}")
 
 
-def _body(raw: Any) -> dict[str, Any]:
-    """The JSON body of a raw response; a non-JSON 200 (a proxy's HTML page) is transient."""
+class NotJSONError(openai.OpenAIError):
+    """A 200 whose body is not a JSON object (a proxy's HTML page): transient, retried."""
+
+
+def _body(text: str) -> dict[str, Any]:
+    """The JSON object of a response body."""
     try:
-        data = raw.http_response.json()
+        data = json.loads(text)
     except ValueError as exc:
-        raise openai.APIResponseValidationError(
-            raw.http_response, None, message="response body is not JSON"
-        ) from exc
+        raise NotJSONError(f"the response body is not JSON: {_one_line(text, 80)}") from exc
     if not isinstance(data, dict):
-        raise openai.APIResponseValidationError(
-            raw.http_response, data, message="response body is not a JSON object"
-        )
+        raise NotJSONError("the response body is not a JSON object")
     return data
 
 
