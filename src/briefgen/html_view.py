@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from briefgen.errors import RenderError
-from briefgen.rendering import make_environment
+from briefgen.rendering import make_environment, template
 from briefgen.schema import Briefing
 
 #: What each grounding status tells the reader.
@@ -112,15 +112,11 @@ def render_html(briefing: Briefing, source: str) -> str:
         number(briefing.positions),
         number(briefing.open_questions),
     )
-    return (
-        _environment()
-        .get_template("brief.html.j2")
-        .render(
-            b=briefing,
-            events=events,
-            positions=positions,
-            questions=questions,
-            linked=sorted(spans),
-            segments=segments(source, spans),
-        )
+    return template(_environment(), "brief.html.j2").render(
+        b=briefing,
+        events=events,
+        positions=positions,
+        questions=questions,
+        linked=sorted(spans),
+        segments=segments(source, spans),
     )

@@ -24,7 +24,7 @@ import pikepdf
 import typst
 
 from briefgen.errors import RenderError
-from briefgen.rendering import Raw, make_environment
+from briefgen.rendering import Raw, make_environment, template
 from briefgen.schema import Actor, Briefing, Event, OpenQuestion, Position
 
 _TYPST_VERSION = importlib.metadata.version("typst")
@@ -179,10 +179,8 @@ def typst_source(briefing: Briefing, fit: Fit | None = None) -> str:
     if fit.clipped:
         view = _clipped(view)
     more = {s: len(getattr(briefing, s)) - keep[s] for s in SECTIONS}
-    return (
-        _environment()
-        .get_template("brief.typ.j2")
-        .render(b=view, size=fit.size, more=more, clipped=fit.clipped)
+    return template(_environment(), "brief.typ.j2").render(
+        b=view, size=fit.size, more=more, clipped=fit.clipped
     )
 
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import jinja2
 
 from briefgen.costs import format_cost
-from briefgen.rendering import Raw, escape_markdown, make_environment
+from briefgen.rendering import Raw, escape_markdown, make_environment, template
 from briefgen.schema import Briefing, Usage
 
 #: ok: briefed this run; skipped: unchanged since a previous run; failed: see ``error``;
@@ -160,14 +160,10 @@ def render_index(report: RunReport) -> str:
             }
         )
     failures = [r for r in report.results if r.status in ("failed", "pending")]
-    return (
-        _env()
-        .get_template("index.md.j2")
-        .render(
-            rows=rows,
-            failures=failures,
-            report=report,
-            tokens=f"{report.usage.total_tokens:,}",
-            cost=format_cost(report.cost_usd),
-        )
+    return template(_env(), "index.md.j2").render(
+        rows=rows,
+        failures=failures,
+        report=report,
+        tokens=f"{report.usage.total_tokens:,}",
+        cost=format_cost(report.cost_usd),
     )
