@@ -27,7 +27,7 @@ from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.rendering import Format, render
+from briefgen.rendering import Format, prepare, render
 from briefgen.runreport import RunReport, SourceResult, Summary, render_index
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
@@ -279,6 +279,11 @@ class _Run:
         result.status, result.summary, result.usage = "ok", summary, spent
         result.cost_usd = self.cost(spent)
 
+    def prepare(self) -> None:
+        """Load the renderers and this model's price once, ahead of the first brief."""
+        prepare(self.options.formats)
+        self.cost(Usage())
+
     def cost(self, spent: Usage) -> float | None:
         assert self.conn is not None
         return cost_usd(
@@ -388,6 +393,9 @@ async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> 
         count = min(effective_jobs(options, run.settings), len(todo))
         try:
             async with asyncio.TaskGroup() as group:
+                # Renderers and the price table load while the first requests wait on the
+                # LLM, not after them: else every first-round brief waits on them in turn.
+                group.create_task(asyncio.to_thread(run.prepare))
                 for _ in range(count):
                     group.create_task(run.work(queue))
         except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here

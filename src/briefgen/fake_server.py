@@ -117,8 +117,8 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
                 "actors": [name],
             }
         ],
-        "positions": [{"actor": name, "quote": pick(1), "position": "They said this."}],
-        "open_questions": [{"quote": pick(2), "question": "What happens next?"}],
+        "positions": [{"actor": name, "quote": pick(1), "stance": "They said this."}],
+        "open_questions": [{"question": "What happens next?", "quote": pick(2)}],
     }
 
 
@@ -271,6 +271,9 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b'{"error": {"message": "not found"}}')
 
         def do_POST(self) -> None:
+            # The latency runs from the request's arrival: the answer is built while it runs,
+            # so concurrent requests are not also queued behind each other's CPU (one GIL).
+            arrived = time.monotonic()
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             if not self.path.rstrip("/").endswith("/chat/completions"):
@@ -282,19 +285,21 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(2)  # the client sees a reset, not an answer
                 return
-            time.sleep(server.latency)
+            headers: dict[str, str] = {}
             if outcome == "rate_limit":
                 error = {"error": {"message": "rate limited", "type": "rate_limit"}}
                 headers = {"Retry-After": f"{server.faults.retry_after:g}"}
-                self._send(429, json.dumps(error).encode(), headers)
+                status, payload = 429, json.dumps(error).encode()
             elif outcome == "server_error":
-                self._send(503, b'{"error": {"message": "overloaded"}}')
+                status, payload = 503, b'{"error": {"message": "overloaded"}}'
             elif outcome == "garbled":
-                self._send(200, b"<html>Bad gateway</html>")
+                status, payload = 200, b"<html>Bad gateway</html>"
             else:
                 reply = answer(
                     body, grounded=outcome != "ungrounded", valid=outcome != "invalid_json"
                 )
-                self._send(200, json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+                status, payload = 200, json.dumps(reply, ensure_ascii=False).encode("utf-8")
+            time.sleep(max(0.0, server.latency - (time.monotonic() - arrived)))
+            self._send(status, payload, headers)
 
     return Handler

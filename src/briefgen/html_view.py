@@ -86,6 +86,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def prepare() -> None:
+    """Compile the template (see rendering.prepare)."""
+    template(_environment(), "brief.html.j2")
+
+
 def render_html(briefing: Briefing, source: str) -> str:
     """The brief and its source side by side as one self-contained HTML page.
 

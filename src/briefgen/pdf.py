@@ -171,6 +171,12 @@ def _compiler() -> Any:
 _COMPILE_LOCK = threading.Lock()  # the compiler is one mutable Rust object
 
 
+def prepare() -> None:
+    """Compile the template and load the compiler with its fonts (see rendering.prepare)."""
+    template(_environment(), "brief.typ.j2")
+    _compiler()
+
+
 def typst_source(briefing: Briefing, fit: Fit | None = None) -> str:
     """The Typst source of ``briefing`` laid out as ``fit`` says (full content at the top size)."""
     fit = fit or Fit(SIZES[0], tuple((s, len(getattr(briefing, s))) for s in SECTIONS))

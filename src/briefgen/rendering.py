@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +107,23 @@ def render_markdown(briefing: Briefing) -> str:
 def render_json(briefing: Briefing) -> str:
     """The validated briefing as JSON (the ``--format json`` contract)."""
     return briefing.model_dump_json(indent=2) + "\n"
+
+
+def prepare(formats: Iterable[str]) -> None:
+    """Load what rendering ``formats`` takes once per process (compiled templates; the PDF
+    compiler and its fonts). A batch runs this while its first requests are in flight, so
+    its first briefs do not all wait on it."""
+    for fmt in formats:
+        if fmt == "md":
+            template(_markdown_env(), "brief.md.j2")
+        elif fmt == "pdf":
+            from briefgen.pdf import prepare as prepare_pdf
+
+            prepare_pdf()
+        elif fmt == "html":
+            from briefgen.html_view import prepare as prepare_html
+
+            prepare_html()
 
 
 def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None) -> bytes:
