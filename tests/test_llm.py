@@ -35,6 +35,14 @@ def test_json_schema_request_body_is_strict_and_bounded() -> None:
     assert json.loads(reply.content or "") == draft()
 
 
+def test_openai_gets_the_schema_without_the_string_bounds_it_rejects() -> None:
+    script = Script(completion(draft()))
+    LLM(script.client(), "gpt-4o-mini", Settings(), "openai").complete(MESSAGES, Draft)
+    schema = json.dumps(script.bodies()[0]["response_format"]["json_schema"]["schema"])
+    assert '"maxLength"' not in schema and '"maxItems"' in schema
+    assert script.bodies()[0]["max_completion_tokens"] == Settings().max_output_tokens
+
+
 def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:
     script = Script(
         httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}}),
@@ -127,6 +135,16 @@ def test_context_overflow_is_an_extraction_error() -> None:
     )
     with pytest.raises(ExtractionError, match="n-ctx"):
         make(script).complete(MESSAGES, Draft)
+
+
+def test_a_schema_the_server_rejects_falls_back_rather_than_reading_as_overflow() -> None:
+    rejected = (
+        "Invalid schema for response_format 'Draft': In context=('properties', 'title'), "
+        "'maxLength' is not permitted."
+    )
+    script = Script(httpx.Response(400, json={"error": {"message": rejected}}), completion(draft()))
+    llm = make(script, mode="auto")
+    assert llm.complete(MESSAGES, Draft).content and llm.mode == "json_object"
 
 
 def test_auto_mode_falls_back_to_json_object() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,11 @@ MAX_RETRY_AFTER = 120.0
 _BACKOFF = wait_exponential_jitter(initial=1.0, max=30.0, jitter=1.0)
 _TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 _UNSUPPORTED_HINTS = ("response_format", "json_schema", "schema", "not supported")
+#: A 400 about the prompt not fitting ("exceeds the context size", "maximum context length",
+#: llama.cpp's exceed_context_size_error) — not OpenAI's "Invalid schema ... In context=(...)".
+_CONTEXT_OVERFLOW = re.compile(
+    r"context[ _](?:size|length|window)|maximum context|exceed_context", re.IGNORECASE
+)
 #: llama.cpp's repeat penalty for the embedded model (1.0: off, nothing sent). 1.1 was measured
 #: (bench/RESULTS.md): it stopped repeated actors but made the model paraphrase its quotes.
 EMBEDDED_REPEAT_PENALTY = 1.0
@@ -139,20 +145,33 @@ def _wait(state: RetryCallState) -> float:
     return float(_BACKOFF(state))
 
 
+#: String keywords OpenAI's strict mode rejects with a 400 ("'maxLength' is not permitted");
+#: llama.cpp and vLLM turn them into the grammar, which keeps a small model's answers bounded.
+_OPENAI_UNSUPPORTED = ("maxLength", "minLength")
+
+
+def _without(node: Any, keys: tuple[str, ...]) -> Any:
+    if isinstance(node, dict):
+        return {k: _without(v, keys) for k, v in node.items() if k not in keys}
+    if isinstance(node, list):
+        return [_without(v, keys) for v in node]
+    return node
+
+
 @cache
-def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+def response_format(schema: type[BaseModel], *, for_openai: bool = False) -> dict[str, Any]:
     """The strict ``json_schema`` response format for ``schema``, as ``parse`` would build it.
 
     Derived with the SDK's public ``pydantic_function_tool`` (the same strict schema) and cached.
+    ``for_openai`` leaves out the string bounds OpenAI does not accept; answers are still
+    validated against them (an over-long string is re-asked).
     """
-    tool = openai.pydantic_function_tool(schema)
+    parameters = openai.pydantic_function_tool(schema)["function"]["parameters"]
+    if for_openai:
+        parameters = _without(parameters, _OPENAI_UNSUPPORTED)
     return {
         "type": "json_schema",
-        "json_schema": {
-            "schema": tool["function"]["parameters"],
-            "name": schema.__name__,
-            "strict": True,
-        },
+        "json_schema": {"schema": parameters, "name": schema.__name__, "strict": True},
     }
 
 
@@ -213,7 +232,8 @@ class LLM:
             body["repeat_penalty"] = EMBEDDED_REPEAT_PENALTY
         if mode == "json_schema":
             # The strict schema parse() would send, derived from the Pydantic model once.
-            return {**body, "response_format": response_format(schema)}
+            fmt = response_format(schema, for_openai=self.backend == "openai")
+            return {**body, "response_format": fmt}
         if mode == "tools":
             tool = openai.pydantic_function_tool(schema, name="submit_briefing")
             return {
@@ -265,7 +285,7 @@ class LLM:
         if self.mode != "auto" or not isinstance(exc, openai.BadRequestError):
             return False
         text = str(exc).lower()
-        if any(hint in text for hint in _UNSUPPORTED_HINTS) and "context" not in text:
+        if any(hint in text for hint in _UNSUPPORTED_HINTS) and not _CONTEXT_OVERFLOW.search(text):
             self.mode = "json_object"
             return True
         return False
@@ -400,7 +420,7 @@ class LLM:
             )
         if isinstance(exc, openai.APIStatusError):
             detail = _one_line(exc.message)
-            if exc.status_code == 400 and "context" in detail.lower():
+            if exc.status_code == 400 and _CONTEXT_OVERFLOW.search(detail):
                 return ExtractionError(
                     f"the prompt does not fit the model's context ({detail}): "
                     "raise --n-ctx or use a model with a longer context"
