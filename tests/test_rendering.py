@@ -93,6 +93,19 @@ def test_unverified_quotes_are_flagged_in_markdown():
     assert "11/12 quotes verified (10 exact, 1 normalized, 0 fuzzy, 1 missing)" in md
 
 
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_a_quote_copied_with_its_marks_is_shown_in_one_pair(fmt):
+    briefing = load_fixture()
+    quote = "\u201cNight shipping keeps us competitive,\u201d"
+    briefing.positions[0].evidence = Evidence(quote=quote, match="missing")
+    out = render(briefing, fmt, source=(FIXTURES / "source.txt").read_text(encoding="utf-8"))
+    if fmt == "pdf":
+        return  # the PDF's text layer is checked in test_pdf; here it must just compile
+    text = out.decode("utf-8")
+    assert "\u201cNight shipping keeps us competitive,\u201d" in text
+    assert "\u201c\u201cNight" not in text and "\u201d\u201d" not in text
+
+
 def test_grounding_line():
     assert grounding_line(load_fixture()) == "11/12 quotes verified"
 

@@ -71,6 +71,7 @@ def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.E
     )
     env.filters["raw"] = Raw
     env.filters["grounding"] = grounding_line
+    env.filters["bare"] = bare_quote
     return env
 
 
@@ -82,6 +83,15 @@ def template(env: jinja2.Environment, name: str) -> jinja2.Template:
     (unguarded, each of them compiled it: ~0.15 s apiece in the first round)."""
     with _COMPILING:
         return env.get_template(name)
+
+
+_QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
+
+
+def bare_quote(text: str) -> str:
+    """A quote without the quotation marks around it: templates add their own, and a quote
+    copied with its marks ("“This keeps…,”") would otherwise show them twice."""
+    return text.strip().strip(_QUOTE_MARKS).strip()
 
 
 class Raw(str):
