@@ -132,6 +132,31 @@ def test_one_bad_source_never_stops_the_others(folder, tmp_path, server):
     assert "## Not briefed" in index and "empty.txt" in index
 
 
+def test_a_brief_that_cannot_be_written_fails_only_its_source(
+    folder, tmp_path, server, monkeypatch
+):
+    import briefgen.batch
+
+    real = briefgen.batch.write_atomic
+
+    def full_disk(path: Path, data: bytes, **kw: object) -> None:
+        if path.name.startswith("school"):
+            raise OSError(28, "No space left on device")
+        real(path, data, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(briefgen.batch, "write_atomic", full_disk)
+    out = tmp_path / "out"
+    report = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert report.count("ok") == 2 and report.count("failed") == 1
+    (failed,) = [r for r in report.results if r.status == "failed"]
+    assert failed.source == "sub/school.md" and "No space left" in (failed.error or "")
+    assert failed.usage.total_tokens > 0 and failed.seconds > 0
+    # Not recorded as done: the next run briefs it again.
+    monkeypatch.setattr(briefgen.batch, "write_atomic", real)
+    again = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert again.count("ok") == 1 and again.count("skipped") == 2
+
+
 def test_transient_faults_are_retried_and_every_source_succeeds(folder, tmp_path, monkeypatch):
     monkeypatch.setattr("briefgen.llm._BACKOFF", lambda state: 0.01)
     with FakeServer(faults=Faults.transient(0.4, retry_after=0.01), seed=3) as server:

@@ -225,6 +225,8 @@ class _Run:
         self.report = RunReport(outdir=str(outdir), via=options.via)
         self.conn: Connection | None = None
         self.briefer: AsyncBriefer | None = None
+        #: Where finished briefs get written, each by a task of its own.
+        self.writers: asyncio.TaskGroup | None = None
 
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
@@ -295,14 +297,18 @@ class _Run:
         )
 
     async def brief(self, job: Job) -> None:
-        """Brief one source over the shared connection, recording whatever happens."""
+        """Brief one source over the shared connection, recording whatever happens.
+
+        The finished brief is written by a task of its own, so this worker's next request goes
+        out first and the writes happen while it waits on the LLM.
+        """
         assert job.source is not None and self.briefer is not None
         result, started = job.result, time.monotonic()
+        briefing = None
         with tally() as spent:
             try:
                 briefing = await self.briefer.brief(job.source.text, info=job.source.info)
                 result.attempts = briefing.meta.attempts
-                await asyncio.to_thread(self.finish, job, briefing, spent.spent)
             except ConfigError:
                 raise  # a bad key or model fails every source alike: stop the run
             except BriefgenError as exc:
@@ -312,9 +318,26 @@ class _Run:
                 result.status, result.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
             finally:
                 result.requests = spent.requests
-                if result.status != "ok":
-                    result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
-                result.seconds = round(time.monotonic() - started, 3)
+        if briefing is None:
+            result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
+            self.done(job, started)
+        elif self.writers is not None:
+            self.writers.create_task(self.write(job, briefing, spent.spent, started))
+        else:
+            await self.write(job, briefing, spent.spent, started)
+
+    async def write(self, job: Job, briefing: Briefing, spent: Usage, started: float) -> None:
+        """Write a finished brief (in a thread: renders and fsyncs) and record the source."""
+        try:
+            await asyncio.to_thread(self.finish, job, briefing, spent)
+        except Exception as exc:  # a full disk fails this source, not the run
+            job.result.status = "failed"
+            job.result.error = f"cannot write the brief: {type(exc).__name__}: {exc}"
+            job.result.usage, job.result.cost_usd = spent, self.cost(spent)
+        self.done(job, started)
+
+    def done(self, job: Job, started: float) -> None:
+        job.result.seconds = round(time.monotonic() - started, 3)
         self.progress(job.name)
 
     async def work(self, queue: asyncio.Queue[Job]) -> None:
@@ -393,6 +416,7 @@ async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> 
         count = min(effective_jobs(options, run.settings), len(todo))
         try:
             async with asyncio.TaskGroup() as group:
+                run.writers = group
                 # Renderers and the price table load while the first requests wait on the
                 # LLM, not after them: else every first-round brief waits on them in turn.
                 group.create_task(asyncio.to_thread(run.prepare))
