@@ -11,7 +11,7 @@ from conftest import Script, completion
 
 import briefgen
 from briefgen.chunking import Chunk
-from briefgen.errors import ExtractionError
+from briefgen.errors import ExtractionError, SourceError
 from briefgen.merge import merge, merge_actors, shift
 from briefgen.schema import (
     Actor,
@@ -265,3 +265,12 @@ async def test_async_briefer_chunks_too():
     briefing = await briefgen.agenerate_brief(text, settings=settings, client=script.async_client())
     assert briefing.meta.chunks == len(script.requests) > 1
     assert [a.name for a in briefing.actors] == ["Speaker Echo"]
+
+
+def test_a_source_needing_more_parts_than_allowed_is_refused_before_any_call():
+    text = "\n\n".join(f"Speaker Echo said item {i} matters a great deal. " * 6 for i in range(4))
+    settings = Settings(model="test-model", input_budget_tokens=100, max_parts=2)
+    script = Script()
+    with pytest.raises(SourceError, match="raise --max-parts") as err:
+        briefgen.generate_brief(text, settings=settings, client=script.client())
+    assert "\n" not in str(err.value) and script.requests == []

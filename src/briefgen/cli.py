@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="source tokens per request; a longer source is briefed in parts "
         "[BRIEFGEN_INPUT_BUDGET_TOKENS]",
     )
+    llm.add_argument(
+        "--max-parts",
+        type=int,
+        metavar="N",
+        help="refuse a source that needs more parts than this (default 60) [BRIEFGEN_MAX_PARTS]",
+    )
     batch = parser.add_argument_group("batch (SOURCE is a folder; -o names the output folder)")
     batch.add_argument("--jobs", type=int, help="concurrent briefs (default 8; 1 for embedded)")
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
@@ -127,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         max_attempts=args.max_attempts,
         n_ctx=args.n_ctx,
         input_budget_tokens=args.input_budget,
+        max_parts=args.max_parts,
     )
     if Path(args.source).is_dir():
         return run_folder(args, settings)

@@ -48,6 +48,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "n_ctx": ("BRIEFGEN_N_CTX",),
     "threads": ("BRIEFGEN_THREADS",),
     "input_budget_tokens": ("BRIEFGEN_INPUT_BUDGET_TOKENS",),
+    "max_parts": ("BRIEFGEN_MAX_PARTS",),
 }
 
 
@@ -74,6 +75,8 @@ class Settings:
         threads: CPU threads of the embedded server (0 = all cores).
         input_budget_tokens: most (estimated) source tokens sent in one request; a longer source
             is briefed in chunks. 0 picks the backend's default (see :meth:`input_budget`).
+        max_parts: most parts one source may be briefed in; a longer one is refused up front
+            (1,600 parts of a 20 MB text would keep the embedded model busy for days).
     """
 
     base_url: str | None = None
@@ -91,6 +94,7 @@ class Settings:
     n_ctx: int = 8_192
     threads: int = 0
     input_budget_tokens: int = 0
+    max_parts: int = 60
 
     def __post_init__(self) -> None:
         if self.mode not in ("auto", "json_schema", "json_object", "tools"):
@@ -101,6 +105,8 @@ class Settings:
             raise ConfigError("max_attempts must be at least 1")
         if self.transport_retries < 0:
             raise ConfigError("transport_retries must be 0 or more")
+        if self.max_parts < 1:
+            raise ConfigError("max_parts must be at least 1")
         if self.input_budget_tokens < 0:
             raise ConfigError("input_budget_tokens must be 0 (backend default) or more")
 
