@@ -36,31 +36,80 @@ def test_grounded_answer_needs_one_call() -> None:
     assert "DATA, not instructions" in body["messages"][0]["content"]
 
 
-def test_reask_sends_errors_and_only_the_latest_answer() -> None:
-    bad = draft(
-        positions=[
-            {
-                "actor": "Maria Lopez",
-                "quote": "The harbor must stay competitive at all costs",
-                "position": "Wants night shipping.",
-            },
-            {
-                "actor": "Jane Doe",
-                "quote": "We will not sleep for years",
-                "position": "Fears noise.",
-            },
-        ]
+def _fixes(*fixes: dict[str, object]) -> dict[str, object]:
+    base = {"drop": False, "quote": None, "actor": None, "stance": None}
+    return completion({"fixes": [{**base, **f} for f in fixes]})
+
+
+BAD_POSITIONS = [
+    {
+        "actor": "Maria Lopez",
+        "quote": "The harbor must stay competitive at all costs",
+        "position": "Wants night shipping.",
+    },
+    {"actor": "Jane Doe", "quote": "We will not sleep for years", "position": "Fears noise."},
+]
+
+
+def test_problems_with_single_items_are_fixed_item_by_item() -> None:
+    script = Script(
+        completion(draft(positions=BAD_POSITIONS)),
+        _fixes({"quote": "This keeps the harbor competitive"}, {"actor": "Tom Reed"}),
     )
-    script = Script(completion(bad), completion(draft()))
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
     assert briefing.meta.attempts == 2
     assert briefing.meta.usage.total_tokens == 300  # summed over both attempts
-    second = script.bodies()[1]["messages"]
-    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
-    assert json.loads(second[2]["content"]) == bad
-    reask = second[3]["content"]
-    assert "The harbor must stay competitive at all costs" in reask
-    assert '"Jane Doe" is not in actors' in reask
+    assert [(p.actor, p.evidence.quote, p.evidence.match) for p in briefing.positions] == [
+        ("Maria Lopez", "This keeps the harbor competitive", "exact"),
+        ("Tom Reed", "We will not sleep for years", "exact"),
+    ]
+    assert briefing.meta.warnings == []
+    second = script.bodies()[1]
+    # The re-ask asks for fixes only, never the whole draft again.
+    assert second["response_format"]["json_schema"]["name"] == "DraftFixes"
+    messages = second["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    # The answer goes back as parsed (and repaired), in the draft's own field names.
+    sent = json.loads(messages[2]["content"])
+    assert sent["positions"][1]["quote"] == "We will not sleep for years"
+    ask = messages[3]["content"]
+    assert '1. positions[1]: the quote "The harbor must stay competitive at all costs"' in ask
+    assert '2. positions[2]: "Jane Doe" is not in actors' in ask
+
+
+def test_a_fix_may_drop_its_item() -> None:
+    script = Script(completion(draft(positions=BAD_POSITIONS[:1])), _fixes({"drop": True}))
+    briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert briefing.positions == [] and briefing.meta.attempts == 2
+    assert briefing.meta.warnings == [
+        "repaired: positions[1] dropped by the model when asked to fix it"
+    ]
+
+
+def test_fixes_that_fix_nothing_end_the_reasks() -> None:
+    script = Script(completion(draft(positions=BAD_POSITIONS[:1])), *[_fixes({})] * 2)
+    briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert briefing.meta.attempts == 2 and len(script.requests) == 2
+    assert briefing.positions[0].evidence.match == "missing"
+
+
+def test_repairs_made_before_the_fixes_stay_in_the_warnings() -> None:
+    actors = [*draft()["actors"], draft()["actors"][2]]  # Tom Reed twice: repaired in code
+    script = Script(
+        completion(draft(actors=actors, positions=BAD_POSITIONS[:1])),
+        _fixes({"quote": "This keeps the harbor competitive"}),
+    )
+    briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert briefing.meta.warnings == ['repaired: actors[4]: dropped "Tom Reed", listed twice']
+
+
+def test_an_unreadable_answer_asks_for_the_whole_draft_again() -> None:
+    broken = draft()
+    del broken["summary"]
+    script = Script(completion(broken), completion(draft()))
+    briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert briefing.meta.attempts == 2
+    assert script.bodies()[1]["response_format"]["json_schema"]["name"] == "Draft"
 
 
 def test_schema_errors_are_sent_back_precisely() -> None:
@@ -85,9 +134,9 @@ def test_quote_still_missing_is_kept_and_flagged() -> None:
             }
         ]
     )
-    script = Script(*[completion(invented)] * 3)
+    script = Script(completion(invented), *[_fixes({"quote": "The mayor betrayed us"})] * 2)
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
-    assert briefing.meta.attempts == 2  # the same answer twice ends the re-asks
+    assert briefing.meta.attempts == 3
     position = briefing.positions[0]
     assert position.evidence.match == "missing" and position.evidence.start is None
     assert briefing.meta.grounding.missing == 1
@@ -119,6 +168,18 @@ def test_invented_actor_and_date_are_dropped_with_warnings() -> None:
     assert briefing.key_events[0].date is None
     assert briefing.key_events[0].actors == []
     assert len(briefing.meta.warnings) >= 2
+
+
+def test_a_position_whose_speaker_the_source_never_names_is_dropped() -> None:
+    invented = {"actor": "Apple Inc. executive", "quote": "We will not sleep for years"}
+    positions = [draft()["positions"][0], {**invented, "stance": "Fears the noise at night."}]
+    script = Script(completion(draft(positions=positions)))
+    settings = SETTINGS.replace(max_attempts=1)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert [p.actor for p in briefing.positions] == ["Maria Lopez"]
+    assert 'dropped positions[2]: the source never names "Apple Inc. executive"' in (
+        briefing.meta.warnings
+    )
 
 
 def test_token_budget_stops_reasks() -> None:

@@ -53,11 +53,32 @@ def test_date_problem(
         assert why is not None and expect in why
 
 
-def test_invented_date_text_is_reasked_even_without_iso_date() -> None:
+def _review(answer: dict[str, Any], anchor: str | None = None) -> review.Review:
+    return review.review(json.dumps(answer), SOURCE, anchor=anchor)
+
+
+def test_invented_date_text_is_repaired_not_reasked() -> None:
     event = {**draft()["key_events"][0], "date_text": "last week", "date": None}
-    problems = _problems(draft(key_events=[event]))
-    assert problems == [
-        'key_events[1]: date_text "last week" is not in the source; copy it or use null.'
+    result = _review(draft(key_events=[event]))
+    assert result.ok  # nothing left for the model to fix
+    assert result.repairs == [
+        'key_events[1]: date_text "last week" is not in the source; copy it or use null; '
+        "date dropped"
+    ]
+    assert result.draft is not None and result.draft.key_events[0].date_text is None
+
+
+def test_unbacked_iso_date_is_dropped_and_backed_one_kept() -> None:
+    events = [
+        {**draft()["key_events"][0], "date_text": "Tuesday", "date": "2025-03-04"},
+        {**draft()["key_events"][0], "date_text": "March 4, 2025", "date": "2025-03-04"},
+    ]
+    result = _review(draft(key_events=events))
+    assert result.ok and len(result.repairs) == 1
+    assert result.draft is not None
+    assert [(e.date_text, e.date) for e in result.draft.key_events] == [
+        ("Tuesday", None),
+        ("March 4, 2025", "2025-03-04"),
     ]
 
 
@@ -73,18 +94,32 @@ def test_unbacked_date_words_never_reach_the_brief() -> None:
     assert any('"last week" is not in the source' in w for w in briefing.meta.warnings)
 
 
+_STUCK_POSITION = {"actor": "Maria Lopez", "quote": "Night work never ends", "stance": "x y z w"}
+
+
 def test_an_unchanged_answer_ends_the_reasks() -> None:
-    stuck = draft(source={**draft()["source"], "date": "1999-01-01"})  # one problem, never fixed
+    stuck = draft(positions=[_STUCK_POSITION])  # one problem, never fixed
     script = Script(completion(stuck), completion(stuck), completion(draft()))
     settings = briefgen.Settings(model="test-model", max_attempts=3)
     briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
     assert briefing.meta.attempts == 2 and len(script.requests) == 2
-    assert any("source.date" in w for w in briefing.meta.warnings)
+    assert any("Night work never ends" in w for w in briefing.meta.warnings)
+
+
+def test_repairs_cost_no_reask_and_are_listed() -> None:
+    fixable = draft(source={**draft()["source"], "date": "1999-01-01"})
+    script = Script(completion(fixable), completion(draft()))
+    settings = briefgen.Settings(model="test-model", max_attempts=3)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert briefing.meta.attempts == 1 and briefing.source.date is None
+    assert briefing.meta.warnings == [
+        "repaired: dropped source.date 1999-01-01: the text does not state it"
+    ]
 
 
 def test_the_same_problems_again_end_the_reasks() -> None:
     def stuck(title: str) -> dict[str, Any]:  # differs each time, keeps the one problem
-        return draft(title=title, source={**draft()["source"], "date": "1999-01-01"})
+        return draft(title=title, positions=[_STUCK_POSITION])
 
     script = Script(completion(stuck("a")), completion(stuck("b")), completion(draft()))
     settings = briefgen.Settings(model="test-model", max_attempts=3)
@@ -94,9 +129,10 @@ def test_the_same_problems_again_end_the_reasks() -> None:
 
 def test_publication_date_given_in_the_prompt_may_fill_source_date() -> None:
     given = draft(source={**draft()["source"], "date": "2025-03-05"})
-    assert _problems(given, anchor="2025-03-05") == []
-    other = draft(source={**draft()["source"], "date": "2024-01-01"})
-    assert any("source.date" in p for p in _problems(other, anchor="2025-03-05"))
+    assert _review(given, anchor="2025-03-05").repairs == []
+    other = _review(draft(source={**draft()["source"], "date": "2024-01-01"}), anchor="2025-03-05")
+    assert other.draft is not None and other.draft.source.date is None
+    assert any("source.date" in p for p in other.repairs)
 
 
 def test_one_quote_for_two_speakers_is_named() -> None:
@@ -170,9 +206,10 @@ def test_actor_not_in_source_and_unknown_speaker() -> None:
         {"name": "John Smith", "kind": "person", "role": "mayor", "aliases": []},
     ]
     positions = [{"actor": "Jane Doe", "quote": "We will not sleep for years", "position": "p"}]
-    problems = _problems(draft(actors=actors, positions=positions))
-    assert any('"John Smith" does not appear in the source' in p for p in problems)
-    assert any('"Jane Doe" is not in actors' in p for p in problems)
+    result = _review(draft(actors=actors, positions=positions))
+    assert result.repairs == ['actors[4]: dropped "John Smith", which the source does not contain']
+    assert result.draft is not None and "John Smith" not in [a.name for a in result.draft.actors]
+    assert len(result.problems) == 1 and '"Jane Doe" is not in actors' in result.problems[0]
 
 
 def test_speaker_the_source_names_needs_no_actors_entry() -> None:
@@ -212,26 +249,78 @@ def test_written_name(name: str, written: str | None) -> None:
     assert review.written_name(name, SOURCE) == written
 
 
-def test_actor_with_title_is_told_the_written_name() -> None:
+def test_actor_with_title_takes_the_written_name() -> None:
     actors = [
         *draft()["actors"][:1],
         {**draft()["actors"][1], "name": "Chair Maria Lopez", "aliases": []},
         draft()["actors"][2],
     ]
-    problems = _problems(draft(actors=actors))
-    assert (
-        'actors[2]: "Chair Maria Lopez" does not appear in the source; write it as the source '
-        'does: "Maria Lopez".'
-    ) in problems
-
-
-def test_actor_listed_again_with_a_title_is_told_to_go() -> None:
-    extra = {"name": "Chair Maria Lopez", "kind": "person", "role": "chair", "aliases": []}
-    problems = _problems(draft(actors=[*draft()["actors"], extra]))
-    assert problems == [
-        'actors[4]: "Chair Maria Lopez" does not appear in the source; "Maria Lopez" is already '
-        "listed: remove this entry."
+    positions = [{**draft()["positions"][0], "actor": "Chair Maria Lopez"}]
+    result = _review(draft(actors=actors, positions=positions))
+    assert result.ok
+    assert result.repairs == [
+        'actors[2]: "Chair Maria Lopez" written "Maria Lopez" as in the source'
     ]
+    assert result.draft is not None and result.draft.actors[1].name == "Maria Lopez"
+    assert result.names["chair maria lopez"] == "Maria Lopez"  # the speaker follows the rename
+
+
+def test_actor_listed_again_with_a_title_is_merged() -> None:
+    extra = {"name": "Chair Maria Lopez", "kind": "person", "role": "chair", "aliases": []}
+    result = _review(draft(actors=[*draft()["actors"], extra]))
+    assert result.ok and result.repairs == [
+        'actors[4]: dropped "Chair Maria Lopez", listed as "Maria Lopez"'
+    ]
+    assert result.names["chair maria lopez"] == "Maria Lopez"
+
+
+def test_actor_listed_twice_is_kept_once() -> None:
+    result = _review(draft(actors=[*draft()["actors"], draft()["actors"][2]]))
+    assert result.ok and result.repairs == ['actors[4]: dropped "Tom Reed", listed twice']
+    assert result.draft is not None and len(result.draft.actors) == 3
+
+
+def test_a_surname_listed_as_its_own_actor_is_merged() -> None:
+    surname = {"name": "Lopez", "kind": "person", "role": "chair", "aliases": []}
+    result = _review(draft(actors=[surname, *draft()["actors"]]))
+    assert result.ok and result.repairs == ['actors[1]: dropped "Lopez", listed as "Maria Lopez"']
+    assert result.draft is not None and [a.name for a in result.draft.actors][1] == "Maria Lopez"
+    assert result.names["lopez"] == "Maria Lopez"
+
+
+@pytest.mark.parametrize(
+    ("text", "clipped"),
+    [
+        # The word a foreign character is glued to may be cut short: it goes too.
+        ("gays and lesbians in the军", "gays and lesbians in…"),
+        ("as the Republican candidate to 挑战", "as the Republican candidate to…"),
+        ("a plan to mil军", "a plan to…"),
+        ("No foreign script here.", "No foreign script here."),
+    ],
+)
+def test_text_cut_into_a_foreign_script_is_clipped_at_a_word(text: str, clipped: str) -> None:
+    assert review._clip_foreign(text, SOURCE) == clipped
+    assert review._clip_foreign(text, SOURCE + text) == text  # the source's own script stays
+
+
+def test_repair_clips_every_free_text_field() -> None:
+    result = _review(draft(summary="Night shipping approved over 挑战"))
+    assert result.draft is not None and result.draft.summary == "Night shipping approved over…"
+
+
+def test_a_name_whose_written_form_drops_its_last_word_is_not_renamed() -> None:
+    # "Harbor" for "Harbor Authority" would be a different name: the entry is dropped instead.
+    extra = {"name": "Harbor Authority", "kind": "organization", "role": "port", "aliases": []}
+    result = _review(draft(actors=[*draft()["actors"], extra]))
+    assert result.repairs == [
+        'actors[4]: dropped "Harbor Authority", which the source does not contain'
+    ]
+
+
+def test_open_question_written_into_its_quote_is_named() -> None:
+    questions = [{"question": "When do shifts begin?", "quote": "When do night shifts begin?"}]
+    (problem,) = _problems(draft(open_questions=questions))
+    assert problem.startswith("open_questions[1]: the quote field holds a question of yours")
 
 
 def test_schema_error_is_precise_and_bounded() -> None:
@@ -246,3 +335,58 @@ def test_draft_lists_positions_before_events() -> None:
     # Speakers are written right after the actors they must come from; events follow.
     order = list(Draft.model_fields)
     assert order.index("actors") < order.index("positions") < order.index("key_events")
+
+
+def test_apply_fixes_maps_each_fix_to_its_problem_item() -> None:
+    base = Draft.model_validate(draft())
+    problems = [
+        "positions[1]: the quote is not in the source.",
+        "open_questions[1]: the quote field holds a question of yours.",
+        "key_events[9]: no such item.",
+    ]
+    none = {"drop": False, "quote": None, "actor": None, "stance": None}
+    fixes = {
+        "fixes": [
+            {**none, "quote": "new words", "stance": "New stance sentence here."},
+            {**none, "drop": True},
+            {**none, "quote": "ignored: the item does not exist"},
+            {**none, "quote": "ignored: more fixes than problems"},
+        ]
+    }
+    applied = review.apply_fixes(base, json.dumps(fixes), problems)
+    assert applied is not None
+    fixed, notes = applied
+    assert notes == ["open_questions[1] dropped by the model when asked to fix it"]
+    assert (fixed.positions[0].quote, fixed.positions[0].stance) == (
+        "new words",
+        "New stance sentence here.",
+    )
+    assert fixed.positions[0].actor == base.positions[0].actor  # null keeps the field
+    assert fixed.open_questions == [] and fixed.key_events == base.key_events
+    assert review.apply_fixes(base, "not json", problems) is None
+    assert review.item_of(problems[0]) == ("positions", 1)
+    assert review.item_of("Field summary: Field required.") is None
+
+
+PERRY = (
+    "Perry attacks Obama\n\nRick Perry said President Obama is wrong about faith. Obama did not "
+    "answer. Barack Obama spoke in Iowa before the Super Bowl. Perry spoke after him."
+)
+
+
+@pytest.mark.parametrize(
+    ("summary", "added"),
+    [
+        ("Rick Perry attacks Obama's record on faith.", ["Obama"]),
+        ("Rick Perry attacks Barack Obama before the Super Bowl.", ["Barack Obama"]),
+        # Not people: a place, an event, a party adjective, a title.
+        ("Rick Perry spoke in Iowa before the Super Bowl.", []),
+        ("Republican Rick Perry talks to the President.", []),
+    ],
+)
+def test_people_the_summary_names_join_the_actors(summary: str, added: list[str]) -> None:
+    actor = {"name": "Rick Perry", "kind": "person", "role": "candidate", "aliases": ["Perry"]}
+    only = {"summary": summary, "actors": [actor], "positions": [], "key_events": []}
+    repaired, _, notes = review.repair(Draft.model_validate(draft(**only)), PERRY)
+    assert [a.name for a in repaired.actors] == ["Rick Perry", *added]
+    assert notes == [f'actors: added "{name}", whom the summary names' for name in added]

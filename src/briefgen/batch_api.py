@@ -22,7 +22,7 @@ from briefgen.cache import ResponseCache
 from briefgen.errors import BriefgenError, ConfigError, ExtractionError, LLMError
 from briefgen.extract import Session, plan
 from briefgen.output import write_atomic
-from briefgen.schema import Briefing, Draft, Usage
+from briefgen.schema import Briefing, Usage
 
 if TYPE_CHECKING:
     from briefgen.batch import Job, _Run
@@ -92,11 +92,11 @@ class BatchApiRun:
         conn = self.run.conn
         assert conn is not None
         while True:
-            key = self.llm.cache_key(session.next_messages, Draft)
+            key = self.llm.cache_key(session.next_messages, session.next_schema)
             assert key is not None
             data = self.cache.get(key)
             if data is None:
-                out.needed[key] = self.llm.request_body(session.next_messages, Draft)
+                out.needed[key] = self.llm.request_body(session.next_messages, session.next_schema)
                 return None
             reply = self.llm.reply(data)
             if key in self.fresh:

@@ -8,6 +8,7 @@ usage is summed over every attempt, failed ones included.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 from datetime import UTC, datetime
@@ -19,11 +20,12 @@ from briefgen import chunking, grounding, merge, prompts
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, date_problem, names_a_date, review
+from briefgen.review import Review, answer_text, apply_fixes, item_of, review
 from briefgen.schema import (
     Actor,
     Briefing,
     Draft,
+    DraftFixes,
     Event,
     Evidence,
     GroundingCounts,
@@ -44,6 +46,7 @@ TRUNCATED = (
 )
 
 
+@functools.cache
 def version() -> str:
     try:
         return importlib.metadata.version("briefgen")
@@ -55,6 +58,12 @@ def evidence(quote: str, source: str) -> Evidence:
     """Ground one quote: where it is in the source, and how well it matched."""
     found = grounding.locate(quote, source)
     return Evidence(quote=quote, start=found.start, end=found.end, match=found.status)
+
+
+def _answer(result: Review, content: str | None) -> str | None:
+    if result.draft is None:
+        return content
+    return result.draft.model_dump_json(by_alias=False)
 
 
 class Session:
@@ -84,6 +93,10 @@ class Session:
             source, publication_date=self.info.date, chunk_index=part[0], chunk_total=part[1]
         )
         self.next_messages: list[dict[str, Any]] = list(self.base)
+        #: What the next request asks for: the whole draft, or fixes to the items in
+        #: ``self.current``'s problems.
+        self.next_schema: type[Draft] | type[DraftFixes] = Draft
+        self.current: Review | None = None
         self.attempts = 0
         self.usage = Usage()
         self.best: tuple[Review, str | None] | None = None
@@ -121,8 +134,10 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
-        if reply.finish_reason == "length":
-            result: Review = Review(None, [TRUNCATED])
+        if self.next_schema is DraftFixes and self.current is not None:
+            result = self._fixed(reply, self.current)
+        elif reply.finish_reason == "length":
+            result = Review(None, [TRUNCATED])
         else:
             result = review(reply.content, self.source, anchor=self.info.date)
         repeated |= result.draft is not None and result.problems == self.last_problems
@@ -149,27 +164,40 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
+        # Problems with single items are fixed item by item: the model answers with a few
+        # fields instead of the whole draft again. Anything else asks for the whole draft.
+        by_item = result.draft is not None and all(item_of(p) for p in result.problems)
+        self.next_schema = DraftFixes if by_item else Draft
+        self.current = result if by_item else None
+        ask = prompts.fix if by_item else prompts.reask
         self.next_messages = [
             *self.base,
-            {"role": "assistant", "content": answer_text(reply.content)},
-            {"role": "user", "content": prompts.reask(result.problems)},
+            # The answer as repaired, so the model sees only what is left to fix.
+            {"role": "assistant", "content": answer_text(_answer(result, reply.content))},
+            {"role": "user", "content": ask(result.problems)},
         ]
         return None
+
+    def _fixed(self, reply: Reply, current: Review) -> Review:
+        """Review ``current``'s draft with the fixes in ``reply`` applied (none if unreadable)."""
+        assert current.draft is not None
+        fixed = None
+        if reply.finish_reason != "length":
+            fixed = apply_fixes(current.draft, reply.content, current.problems)
+        draft, dropped = fixed or (current.draft, [])
+        result = review(draft.model_dump_json(), self.source, anchor=self.info.date)
+        result.repairs = [*current.repairs, *dropped, *result.repairs]
+        return result
 
     def _build(self, result: Review, *, backend: str, model: str) -> Briefing:
         draft = result.draft
         assert draft is not None
         source = self.source
-        warnings = [f"unresolved after {self.attempts} attempt(s): {p}" for p in result.problems]
-        present = {
-            a.name
-            for a in draft.actors
-            if any(grounding.locate(f, source).status != "missing" for f in (a.name, *a.aliases))
-        }
+        warnings = [f"repaired: {note}" for note in result.repairs]
+        warnings += [f"unresolved after {self.attempts} attempt(s): {p}" for p in result.problems]
         actors = [
             Actor(name=a.name, role=a.role or None, kind=a.kind, aliases=a.aliases)
             for a in draft.actors
-            if a.name in present
         ]
 
         def canonical(name: str) -> str:
@@ -178,27 +206,25 @@ class Session:
         known = {a.name for a in actors}
         events = []
         for e in draft.key_events:
-            date, date_text = e.date, e.date_text
-            if date_problem(date, date_text, source, self.info.date):
-                date = None  # a date the source does not back is never kept
-                if date_problem(None, date_text, source):
-                    date_text = None  # nor date words the source does not contain
-            if date_text is not None and not names_a_date(date_text):
-                date_text = None  # "in his address on ..." is a phrase, not a date
             names = [n for n in (canonical(x) for x in e.actors) if n in known]
             events.append(
                 Event(
-                    date=date,
-                    date_text=date_text,
+                    date=e.date,
+                    date_text=e.date_text,
                     description=e.description,
                     actors=list(dict.fromkeys(names)),
                     evidence=evidence(e.quote, source),
                 )
             )
         positions = []
-        for p in draft.positions:
+        for i, p in enumerate(draft.positions, 1):
             speaker = canonical(p.actor)
-            if speaker not in known and grounding.locate(speaker, source).status != "missing":
+            if speaker not in known:
+                if grounding.locate(speaker, source).status == "missing":
+                    # Every position names one of the actors; a speaker the text never
+                    # names is invented, and so is what the brief would say they said.
+                    warnings.append(f'dropped positions[{i}]: the source never names "{speaker}"')
+                    continue
                 actors.append(Actor(name=speaker, role=None, kind="other"))
                 known.add(speaker)
             positions.append(
@@ -285,7 +311,13 @@ class _BrieferBase:
     def _plan(self, text: str, usage: str) -> list[chunking.Chunk]:
         if self.connection is None:
             raise RuntimeError(usage)
-        return plan(text, self.settings, self.connection.backend)
+        chunks = plan(text, self.settings, self.connection.backend)
+        if len(chunks) > self.settings.max_parts:
+            raise SourceError(
+                f"the source is too long to brief: {len(chunks)} parts, over the limit of "
+                f"{self.settings.max_parts}; split it, or raise --max-parts"
+            )
+        return chunks
 
 
 class Briefer(_BrieferBase):
@@ -337,7 +369,7 @@ class Briefer(_BrieferBase):
         assert conn is not None
         session = Session(text, self.settings, info=info, part=part)
         while True:
-            reply = conn.llm.complete(session.next_messages, Draft)
+            reply = conn.llm.complete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
                 return done
@@ -392,7 +424,7 @@ class AsyncBriefer(_BrieferBase):
         assert conn is not None
         session = Session(text, self.settings, info=info, part=part)
         while True:
-            reply = await conn.llm.acomplete(session.next_messages, Draft)
+            reply = await conn.llm.acomplete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
                 return done

@@ -29,6 +29,7 @@ UNGROUNDED_QUOTE = "These words were never written in the source at all."
 _SOURCE = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
 _SENTENCE = re.compile(r"[^.!?\n]{20,}[.!?]")
 _NAME = re.compile(r"\b[A-Z][a-z]{2,30}\b")
+_NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,24 @@ def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     }
 
 
+def fixes_for(body: dict[str, Any], *, grounded: bool = True) -> dict[str, Any]:
+    """Fixes for a re-ask about single items: one per numbered problem, each a real sentence."""
+    asked = body["messages"][-1].get("content") or ""
+    count = max(1, len(_NUMBERED.findall(asked)))
+    spans = _spans(source_of(body)) or ["nothing"]
+    quote = spans[0] if grounded else UNGROUNDED_QUOTE
+    fix = {"drop": False, "quote": quote, "actor": None, "stance": None}
+    return {"fixes": [fix] * count}
+
+
 def answer(body: dict[str, Any], *, grounded: bool = True, valid: bool = True) -> dict[str, Any]:
-    """The response a well-behaved server gives to a chat request (used by the Batch API mock)."""
-    content = json.dumps(draft_for(source_of(body), grounded=grounded), ensure_ascii=False)
+    """The response a well-behaved server gives to a chat request (used by the Batch API mock):
+    a draft, or fixes when the request's json_schema asks for them."""
+    wanted = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+    source = source_of(body)
+    data = fixes_for(body, grounded=grounded) if wanted == "DraftFixes" else None
+    data = data or draft_for(source, grounded=grounded)
+    content = json.dumps(data, ensure_ascii=False)
     return completion(body, content if valid else content[: len(content) // 2])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -80,6 +81,7 @@ def _span(index: list[int], start: int, end: int) -> tuple[int, int]:
     return index[start], index[end - 1] + 1
 
 
+@lru_cache(maxsize=4096)  # review and the brief ground the same quotes: once is enough
 def locate(quote: str, source: str) -> Match:
     """Find ``quote`` in ``source``.
 

@@ -91,3 +91,8 @@ def messages(
 def reask(problems: list[str]) -> str:
     """The follow-up message that lists what was wrong with the previous answer."""
     return render("reask", problems=problems)
+
+
+def fix(problems: list[str]) -> str:
+    """The follow-up message asking for fixes to single items only, one per listed problem."""
+    return render("fix", problems=problems)

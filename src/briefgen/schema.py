@@ -22,10 +22,15 @@ MAX_POSITIONS = 4
 MAX_QUESTIONS = 2
 MAX_ALIASES = 2
 MAX_EVENT_ACTORS = 3
+#: Most problems one re-ask lists (and fixes it asks for).
+MAX_FIXES = 12
 
 Short = Annotated[str, StringConstraints(max_length=60)]
 Line = Annotated[str, StringConstraints(max_length=100)]
 Sentence = Annotated[str, StringConstraints(max_length=180)]
+#: Two sentences: at 180 the grammar cut summaries mid-word (the model then ended on a CJK
+#: character, the only token short enough).
+Summary = Annotated[str, StringConstraints(max_length=320)]
 Quote = Annotated[str, StringConstraints(max_length=160)]
 
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -100,15 +105,18 @@ class DraftPosition(_Strict):
 
 
 class DraftQuestion(_Strict):
-    quote: Quote = Field(description="The passage of the source that raises the question.")
+    # The question first: asked for the passage first, a small model wrote its question there.
     question: Sentence = Field(description="A question the source leaves open.")
+    quote: Quote = Field(
+        description="The source's own sentence that leaves it open, copied exactly; not a question."
+    )
 
 
 class Draft(_Strict):
     """The schema the LLM fills; sent as a strict json_schema."""
 
     title: Line = Field(description="A short headline for the brief.")
-    summary: Sentence = Field(description="Bottom line up front, one or two sentences.")
+    summary: Summary = Field(description="Bottom line up front, one or two sentences.")
     source: DraftSource
     actors: list[DraftActor] = Field(
         max_length=MAX_ACTORS,
@@ -122,6 +130,25 @@ class Draft(_Strict):
     )
     key_events: list[DraftEvent] = Field(max_length=MAX_EVENTS, description="In time order.")
     open_questions: list[DraftQuestion] = Field(max_length=MAX_QUESTIONS)
+
+
+class DraftFix(_Strict):
+    """The fix for one listed problem: the fields to replace in its item, or drop it."""
+
+    drop: bool = Field(description="true to remove the item, when the source has no words for it.")
+    quote: Quote | None = Field(description="The item's new quote, copied exactly, or null.")
+    actor: Short | None = Field(description="A position's speaker, from actors, or null.")
+    stance: Sentence | None = Field(description="A position's new stance sentence, or null.")
+
+
+class DraftFixes(_Strict):
+    """The answer to a re-ask about single items: one fix per listed problem, in order.
+
+    A re-ask that only needs a few items fixed asks for these instead of the whole draft: a
+    small model then writes tens of tokens instead of ~800 (a third of an article's time here).
+    """
+
+    fixes: list[DraftFix] = Field(max_length=MAX_FIXES, description="One per problem, in order.")
 
 
 # --- What briefgen returns -------------------------------------------------------------------
