@@ -390,3 +390,18 @@ def test_people_the_summary_names_join_the_actors(summary: str, added: list[str]
     repaired, _, notes = review.repair(Draft.model_validate(draft(**only)), PERRY)
     assert [a.name for a in repaired.actors] == ["Rick Perry", *added]
     assert notes == [f'actors: added "{name}", whom the summary names' for name in added]
+
+
+def test_a_surname_inside_another_actors_title_is_still_added() -> None:
+    aide = {"name": "Obama campaign aide Robert Gibbs", "kind": "person", "role": "aide"}
+    only = {
+        "summary": "The Harbor Port Authority heard Obama's aide.",
+        "actors": [{**aide, "aliases": []}, {**draft()["actors"][0], "aliases": []}],
+        "positions": [],
+        "key_events": [],
+    }
+    source = PERRY + " Obama campaign aide Robert Gibbs answered the Harbor Port Authority."
+    repaired, _, notes = review.repair(Draft.model_validate(draft(**only)), source)
+    assert [a.name for a in repaired.actors][-1] == "Obama"
+    # "Obama" is added; no part of the listed "Harbor Port Authority" is.
+    assert notes == ['actors: added "Obama", whom the summary names']

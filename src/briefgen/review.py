@@ -356,11 +356,15 @@ def _actors_from_summary(
     After Obama" with no Obama among the actors, bench/RESULTS.md v7). Only names the source
     also writes are added, at most two.
     """
-    taken = {f.casefold() for a in actors for f in (a.name, *a.aliases, *a.name.split())}
+    # Names, aliases and surnames: "Obama campaign aide Robert Gibbs" does not hold "Obama".
+    taken = {f.casefold() for a in actors for f in (a.name, *a.aliases, a.name.split()[-1])}
     added: list[DraftActor] = []
     notes: list[str] = []
+    listed = [f.casefold() for a in actors for f in (a.name, *a.aliases)]
     # Not the title: headlines capitalise every word ("Perry Goes After Obama").
     for candidate in _names_in(draft.summary):
+        if any(re.search(rf"\b{re.escape(f)}\b", candidate.casefold()) for f in listed):
+            continue  # a listed actor's name ("Harbor Port Authority"): no part of it either
         for size in range(min(3, len(candidate.split())), 0, -1):
             words = candidate.split()
             grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
