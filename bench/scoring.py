@@ -1,7 +1,7 @@
 """Score one briefing against BASIL's annotations: grounding, recall, inventions, cost.
 
 Pure: no model, no I/O besides :func:`load_gold`. Invented dates use the library's own rule
-(:func:`briefgen.review.date_problem`), so the metric and the re-ask loop never disagree.
+(:func:`briefgen.dates.date_problem`), so the metric and the re-ask loop never disagree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import grounding
-from briefgen.review import date_problem
+from briefgen.dates import date_problem
 from briefgen.schema import Briefing
 
 #: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").

@@ -9,7 +9,7 @@ import pytest
 from conftest import SOURCE, Script, completion, draft
 
 import briefgen
-from briefgen import review
+from briefgen import dates, repair, review
 from briefgen.schema import Draft
 
 
@@ -46,7 +46,7 @@ def test_grounded_draft_has_no_problem() -> None:
 def test_date_problem(
     date: str | None, date_text: str | None, anchor: str | None, expect: str | None
 ) -> None:
-    why = review.date_problem(date, date_text, SOURCE, anchor)
+    why = dates.date_problem(date, date_text, SOURCE, anchor)
     if expect is None:
         assert why is None
     else:
@@ -246,7 +246,7 @@ def test_fuzzy_quote_is_replaced_by_the_matched_span() -> None:
     ],
 )
 def test_written_name(name: str, written: str | None) -> None:
-    assert review.written_name(name, SOURCE) == written
+    assert repair.written_name(name, SOURCE) == written
 
 
 def test_actor_with_title_takes_the_written_name() -> None:
@@ -299,8 +299,8 @@ def test_a_surname_listed_as_its_own_actor_is_merged() -> None:
     ],
 )
 def test_text_cut_into_a_foreign_script_is_clipped_at_a_word(text: str, clipped: str) -> None:
-    assert review._clip_foreign(text, SOURCE) == clipped
-    assert review._clip_foreign(text, SOURCE + text) == text  # the source's own script stays
+    assert repair._clip_foreign(text, SOURCE) == clipped
+    assert repair._clip_foreign(text, SOURCE + text) == text  # the source's own script stays
 
 
 def test_repair_clips_every_free_text_field() -> None:
@@ -387,7 +387,7 @@ PERRY = (
 def test_people_the_summary_names_join_the_actors(summary: str, added: list[str]) -> None:
     actor = {"name": "Rick Perry", "kind": "person", "role": "candidate", "aliases": ["Perry"]}
     only = {"summary": summary, "actors": [actor], "positions": [], "key_events": []}
-    repaired, _, notes = review.repair(Draft.model_validate(draft(**only)), PERRY)
+    repaired, _, notes = repair.repair(Draft.model_validate(draft(**only)), PERRY)
     assert [a.name for a in repaired.actors] == ["Rick Perry", *added]
     assert notes == [f'actors: added "{name}", whom the summary names' for name in added]
 
@@ -401,7 +401,7 @@ def test_a_surname_inside_another_actors_title_is_still_added() -> None:
         "key_events": [],
     }
     source = PERRY + " Obama campaign aide Robert Gibbs answered the Harbor Port Authority."
-    repaired, _, notes = review.repair(Draft.model_validate(draft(**only)), source)
+    repaired, _, notes = repair.repair(Draft.model_validate(draft(**only)), source)
     assert [a.name for a in repaired.actors][-1] == "Obama"
     # "Obama" is added; no part of the listed "Harbor Port Authority" is.
     assert notes == ['actors: added "Obama", whom the summary names']

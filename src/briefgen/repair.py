@@ -1,0 +1,246 @@
+"""Fix in code what an answer gets wrong that needs no model, and say what was fixed.
+
+Pure. Actor names as the source writes them, each actor once, people the brief's own summary
+names, dates the text backs, text a length bound cut into a foreign script. A 1.5B model rarely
+fixed these when asked again, and every re-ask costs a whole answer (bench/RESULTS.md, v5).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from briefgen import grounding
+from briefgen.dates import MONTHS, date_problem, names_a_date
+from briefgen.schema import Draft, DraftActor, is_iso_date
+
+
+def written_name(name: str, source: str) -> str | None:
+    """The longest run of ``name``'s words the source contains, with a capital, or None.
+
+    "Governor Jan Brewer" in a text that writes "Gov. Jan Brewer" gives "Jan Brewer": the re-ask
+    then names the form to copy instead of losing the story's central person.
+    """
+    words = name.split()
+    for size in range(len(words) - 1, 0, -1):
+        for start in range(len(words) - size + 1):
+            candidate = " ".join(words[start : start + size])
+            if (
+                candidate[:1].isupper()
+                and len(candidate) > 2
+                and re.search(rf"\b{re.escape(candidate)}\b", source)
+            ):
+                return candidate
+    return None
+
+
+def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[str, str], list[str]]:
+    """Keep each actor once, as the source writes it; return the renames and what was changed.
+
+    A name with a title the text does not use ("Governor Jan Brewer" where the text writes
+    "Gov. Jan Brewer") becomes the written form; a second entry for the same actor and a name the
+    source never contains are dropped. A small model rarely fixes these when asked again, and
+    code fixes them exactly, so they cost no re-ask (bench/RESULTS.md, v5).
+    """
+    kept: list[DraftActor] = []
+    renamed: dict[str, str] = {}
+    notes: list[str] = []
+    listed: dict[str, str] = {}  # every kept name and alias, folded -> actor name
+    full_names: dict[str, set[str]] = {}  # surname, folded -> the people's full names
+    for actor in draft.actors:
+        if actor.kind == "person" and len(actor.name.split()) > 1:
+            full_names.setdefault(actor.name.split()[-1].casefold(), set()).add(actor.name.strip())
+    for i, actor in enumerate(draft.actors, 1):
+        name = actor.name.strip()
+        owners = full_names.get(name.casefold(), set())
+        if len(name.split()) == 1 and len(owners) == 1:
+            full = next(iter(owners))
+            renamed[name.casefold()] = full
+            notes.append(f'actors[{i}]: dropped "{name}", listed as "{full}"')
+            continue
+        if all(grounding.locate(f, source).status == "missing" for f in (name, *actor.aliases)):
+            written = written_name(name, source)
+            if written and name.split()[-len(written.split()) :] == written.split():
+                if written.casefold() in listed:
+                    renamed[name.casefold()] = listed[written.casefold()]
+                    notes.append(f'actors[{i}]: dropped "{name}", listed as "{written}"')
+                    continue
+                renamed[name.casefold()] = written
+                notes.append(f'actors[{i}]: "{name}" written "{written}" as in the source')
+                actor = actor.model_copy(update={"name": written})
+                name = written
+            else:
+                notes.append(f'actors[{i}]: dropped "{name}", which the source does not contain')
+                continue
+        if name.casefold() in listed:
+            renamed.setdefault(name.casefold(), listed[name.casefold()])
+            notes.append(f'actors[{i}]: dropped "{name}", listed twice')
+            continue
+        for form in (name, *actor.aliases):
+            listed.setdefault(form.strip().casefold(), name)
+        kept.append(actor)
+    return kept, renamed, notes
+
+
+#: Scripts a small model falls into when a length bound leaves room for one more character.
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _clip_foreign(text: str, source: str) -> str:
+    """``text`` cut before the first CJK character the source does not contain, at a word.
+
+    Bounded strings end where the grammar stops them; Qwen then picks a one-character CJK token
+    ("… railing against open service of gays and lesbians in the军").
+    """
+    found = next((m for m in _CJK.finditer(text) if m.group() not in source), None)
+    if found is None:
+        return text
+    head = text[: found.start()].rstrip()
+    if found.start() > 0 and not text[found.start() - 1].isspace():
+        head = head.rsplit(" ", 1)[0] if " " in head else head  # drop the cut word
+    return head.rstrip(" ,;:-") + "…"
+
+
+def _clip_texts(draft: Draft, source: str) -> Draft:
+    """Every free-text field of ``draft`` with :func:`_clip_foreign` applied."""
+
+    def clip(item: Any, *names: str) -> Any:
+        update = {n: _clip_foreign(getattr(item, n), source) for n in names}
+        return item.model_copy(update=update)
+
+    return draft.model_copy(
+        update={
+            "title": _clip_foreign(draft.title, source),
+            "summary": _clip_foreign(draft.summary, source),
+            "actors": [clip(a, "role") for a in draft.actors],
+            "key_events": [clip(e, "description") for e in draft.key_events],
+            "positions": [clip(p, "stance") for p in draft.positions],
+            "open_questions": [clip(q, "question") for q in draft.open_questions],
+        }
+    )
+
+
+#: Words before a name that say who someone is, not what they are called.
+_HONORIFICS = frozenset(
+    [
+        *("president", "gov.", "governor", "sen.", "senator", "rep.", "representative"),
+        *("mr.", "mrs.", "ms.", "dr.", "mayor", "judge", "justice", "secretary", "attorney"),
+        *("gen.", "general", "chancellor", "minister", "premier", "king", "queen", "pope"),
+    ]
+)
+#: Capitalised words that start a sentence or name no one.
+_NOT_NAMES = frozenset(
+    [
+        *("the", "a", "an", "in", "on", "at", "for", "as", "of", "and", "but", "or", "to"),
+        *("by", "from", "with", "he", "she", "they", "it", "his", "her", "their", "its"),
+        *("this", "that", "these", "those", "what", "when", "where", "who", "why", "how"),
+        *("democratic", "democrat", "republican", "gop", "former", "u.s.", "us"),
+        *MONTHS,
+    ]
+)
+_POSSESSIVE = "(?:['\u2019]s)"
+_CAPITALISED_RUN = re.compile(rf"(?:[A-Z][\w.\-]*{_POSSESSIVE}?[ \t]+)*[A-Z][\w.\-]*")
+
+
+def _names_in(text: str) -> list[str]:
+    """Runs of capitalised words in ``text``, possessives and leading non-names removed."""
+    runs = []
+    for run in _CAPITALISED_RUN.findall(text):
+        words = [re.sub(f"{_POSSESSIVE}$", "", w) for w in run.split()]
+        while words and (words[0].casefold() in _NOT_NAMES | _HONORIFICS):
+            words = words[1:]
+        if words:
+            runs.append(" ".join(words))
+    return runs
+
+
+def _person_named(name: str, source: str) -> str | None:
+    """``name`` if the source writes it as a person's name, else None.
+
+    Two or three name words count when the source writes them so ("Barack Obama"); a surname
+    alone only when the source puts an honorific before it ("President Obama").
+    """
+    words = name.split()
+    if any(w.casefold() in _NOT_NAMES | _HONORIFICS for w in words):
+        return None
+    if len(words) > 1:
+        # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
+        whole = len(re.findall(rf"\b{re.escape(name)}\b", source))
+        alone = len(re.findall(rf"\b{re.escape(words[-1])}\b", source))
+        return name if 0 < whole < alone else None
+    # Not a first name the honorific is really for ("[President Barack] Obama").
+    titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"
+    return name if any(w.casefold() in _HONORIFICS for w in re.findall(titled, source)) else None
+
+
+def _actors_from_summary(
+    draft: Draft, actors: list[DraftActor], source: str
+) -> tuple[list[DraftActor], list[str]]:
+    """Add the people the brief's own summary names but its actor list leaves out.
+
+    A small model lists the speakers and forgets the person the story is about ("Perry Goes
+    After Obama" with no Obama among the actors, bench/RESULTS.md v7). Only names the source
+    also writes are added, at most two.
+    """
+    # Names, aliases and surnames: "Obama campaign aide Robert Gibbs" does not hold "Obama".
+    taken = {f.casefold() for a in actors for f in (a.name, *a.aliases, a.name.split()[-1])}
+    added: list[DraftActor] = []
+    notes: list[str] = []
+    listed = [f.casefold() for a in actors for f in (a.name, *a.aliases)]
+    # Not the title: headlines capitalise every word ("Perry Goes After Obama").
+    for candidate in _names_in(draft.summary):
+        if any(re.search(rf"\b{re.escape(f)}\b", candidate.casefold()) for f in listed):
+            continue  # a listed actor's name ("Harbor Port Authority"): no part of it either
+        for size in range(min(3, len(candidate.split())), 0, -1):
+            words = candidate.split()
+            grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+            for gram in grams:
+                name = _person_named(gram, source)
+                if name and not any(w.casefold() in taken for w in name.split()):
+                    added.append(DraftActor(name=name, kind="person", role="", aliases=[]))
+                    taken |= {name.casefold(), *(w.casefold() for w in name.split())}
+                    notes.append(f'actors: added "{name}", whom the summary names')
+        if len(added) >= 2:
+            break
+    return added[:2], notes[:2]
+
+
+def repair(
+    draft: Draft, source: str, anchor: str | None = None
+) -> tuple[Draft, dict[str, str], list[str]]:
+    """Fix in code what needs no model: actor names, and dates or date words the text lacks.
+
+    Returns the repaired draft, the actor renames (folded old name -> new name) and one note per
+    change, which the brief lists as a warning. Nothing the source backs is ever removed.
+    """
+    draft = _clip_texts(draft, source)
+    actors, renamed, notes = _repair_actors(draft, source)
+    extra, added = _actors_from_summary(draft, actors, source)
+    actors, notes = [*actors, *extra], [*notes, *added]
+    published = draft.source.date
+    # The prompt gives the publication date (anchor); copying it into source.date is right.
+    stated = published == anchor or (published is not None and published[:4] in source)
+    meta = draft.source
+    if published and (not is_iso_date(published) or not stated):
+        notes.append(f"dropped source.date {published}: the text does not state it")
+        meta = meta.model_copy(update={"date": None})
+    events = []
+    for i, event in enumerate(draft.key_events, 1):
+        date, date_text = event.date, event.date_text
+        if why := date_problem(date, date_text, source, anchor):
+            notes.append(f"key_events[{i}]: {why}; date dropped")
+            date = None  # a date the source does not back is never kept
+            if date_problem(None, date_text, source):
+                date_text = None  # nor date words the source does not contain
+        if date_text is not None and not names_a_date(date_text):
+            date_text = None  # "in his address on ..." is a phrase, not a date
+        events.append(event.model_copy(update={"date": date, "date_text": date_text}))
+
+    def canonical(name: str) -> str:
+        return renamed.get(name.strip().casefold(), name)
+
+    # Speakers and event actors follow the renames, so the repaired draft is consistent alone.
+    events = [e.model_copy(update={"actors": [canonical(a) for a in e.actors]}) for e in events]
+    positions = [p.model_copy(update={"actor": canonical(p.actor)}) for p in draft.positions]
+    update = {"actors": actors, "source": meta, "key_events": events, "positions": positions}
+    return draft.model_copy(update=update), renamed, notes
