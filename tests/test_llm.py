@@ -41,6 +41,10 @@ def test_openai_gets_the_schema_without_the_string_bounds_it_rejects() -> None:
     schema = json.dumps(script.bodies()[0]["response_format"]["json_schema"]["schema"])
     assert '"maxLength"' not in schema and '"maxItems"' in schema
     assert script.bodies()[0]["max_completion_tokens"] == Settings().max_output_tokens
+    tools = Script(completion(draft()))
+    LLM(tools.client(), "gpt-4o-mini", Settings(mode="tools"), "openai").complete(MESSAGES, Draft)
+    tool = json.dumps(tools.bodies()[0]["tools"])
+    assert '"maxLength"' not in tool and '"maxItems"' in tool
 
 
 def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:

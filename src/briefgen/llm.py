@@ -235,7 +235,9 @@ class LLM:
             fmt = response_format(schema, for_openai=self.backend == "openai")
             return {**body, "response_format": fmt}
         if mode == "tools":
-            tool = openai.pydantic_function_tool(schema, name="submit_briefing")
+            tool: Any = openai.pydantic_function_tool(schema, name="submit_briefing")
+            if self.backend == "openai":  # strict tools take the same schema subset
+                tool = _without(tool, _OPENAI_UNSUPPORTED)
             return {
                 **body,
                 "tools": [tool],
