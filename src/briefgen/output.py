@@ -34,7 +34,7 @@ def write_atomic(path: str | Path, data: bytes, *, durable: bool = True) -> Path
     try:
         with os.fdopen(fd, "wb") as fh:
             # mkstemp creates 0600; a brief should get the permissions any new file would.
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
             fh.write(data)
             if durable:
                 fh.flush()
@@ -48,10 +48,15 @@ def write_atomic(path: str | Path, data: bytes, *, durable: bool = True) -> Path
     return target
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: Read once, at import: reading it means setting it, and a batch writes briefs from several
+#: threads at once, where one thread's read could leave the process with umask 0.
+_UMASK = _read_umask()
 
 
 #: Characters no output file name may contain (Windows reserves the printable ones too).
