@@ -60,18 +60,21 @@ def _write(out: Path, result: dict[str, Any]) -> None:
 def _trace_reviews(log: list[list[str]]) -> None:
     """Record the problems of every attempt, to see which rules cost re-asks.
 
-    Wraps the review function the extraction loop calls; it changes no decision.
+    Wraps the two review functions the extraction loop calls (a whole answer, and a draft with
+    fixes applied); it changes no decision.
     """
     from briefgen import extract
 
-    original = extract.review
+    def tracing(original: Any) -> Any:
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            log.append(list(result.problems))
+            return result
 
-    def traced(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        log.append(list(result.problems))
-        return result
+        return traced
 
-    extract.review = traced  # type: ignore[assignment]
+    extract.review = tracing(extract.review)  # type: ignore[assignment]
+    extract.check = tracing(extract.check)  # type: ignore[assignment]
 
 
 def run(args: argparse.Namespace) -> int:

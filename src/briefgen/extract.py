@@ -20,7 +20,7 @@ from briefgen import chunking, grounding, merge, prompts
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, apply_fixes, item_of, review
+from briefgen.review import Review, answer_text, apply_fixes, check, item_of, review
 from briefgen.schema import (
     Actor,
     Briefing,
@@ -185,7 +185,7 @@ class Session:
         if reply.finish_reason != "length":
             fixed = apply_fixes(current.draft, reply.content, current.problems)
         draft, dropped = fixed or (current.draft, [])
-        result = review(draft.model_dump_json(), self.source, anchor=self.info.date)
+        result = check(draft, self.source, anchor=self.info.date)
         result.repairs = [*current.repairs, *dropped, *result.repairs]
         return result
 

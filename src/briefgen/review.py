@@ -120,6 +120,12 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
     draft, problems = parse(content)
     if draft is None:
         return Review(None, problems)
+    return check(draft, source, anchor=anchor)
+
+
+def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
+    """:func:`review` for an answer already parsed (a draft with the model's fixes applied)."""
+    problems: list[str] = []
     draft, renamed, repairs = repair(draft, source, anchor)
     names = {**renamed, **name_index(draft)}
     choices = ", ".join(dict.fromkeys(a.name for a in draft.actors)) or "(none yet)"
