@@ -234,13 +234,9 @@ class Session:
             OpenQuestion(question=q.question, evidence=evidence(q.quote, source))
             for q in draft.open_questions
         ]
-        stated = draft.source.model_dump()
-        published = stated["date"]
-        if published and published != self.info.date and published not in source:
-            # The model read a publication date the text does not state (e.g. "2026-01-01").
-            warnings.append(f"dropped source.date {published}: the text does not state it")
-            stated["date"] = None
-        info = SourceInfo(**{**stated, **self.info.model_dump(exclude_none=True)})
+        # An unstated source.date was already dropped by the repair.
+        known_info = self.info.model_dump(exclude_none=True)
+        info = SourceInfo(**{**draft.source.model_dump(), **known_info})
         briefing = Briefing(
             title=draft.title,
             summary=draft.summary,

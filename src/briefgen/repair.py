@@ -218,10 +218,14 @@ def repair(
     extra, added = _actors_from_summary(draft, actors, source)
     actors, notes = [*actors, *extra], [*notes, *added]
     published = draft.source.date
-    # The prompt gives the publication date (anchor); copying it into source.date is right.
-    stated = published == anchor or (published is not None and published[:4] in source)
     meta = draft.source
-    if published and (not is_iso_date(published) or not stated):
+    # The prompt gives the publication date (anchor): copying it into source.date is right.
+    # Any other date must stand in the text as given ("2026-01-01" read off "In 2026" is not).
+    if (
+        published
+        and published != anchor
+        and (published not in source or not is_iso_date(published))
+    ):
         notes.append(f"dropped source.date {published}: the text does not state it")
         meta = meta.model_copy(update={"date": None})
     events = []
