@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.costs import cost_usd, format_cost
+from briefgen.costs import _per_million, cost_usd, format_cost
 from briefgen.schema import Usage
 
 USAGE = Usage(prompt_tokens=1_000_000, completion_tokens=1_000_000, total_tokens=2_000_000)
@@ -32,3 +32,31 @@ def test_embedded_model_costs_nothing_and_formatting():
     assert cost_usd(USAGE, "qwen", backend="embedded") == 0.0
     assert format_cost(None) == "unknown"
     assert format_cost(0.12345) == "$0.1235"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8080/v1",
+        "http://127.0.0.1:8000/v1",
+        "http://[::1]:8000/v1",
+        "http://10.0.3.7/v1",
+        "http://192.168.1.20:8000/v1",
+    ],
+)
+def test_a_server_on_this_machine_or_a_private_network_is_unknown_without_a_search(
+    url, monkeypatch
+):
+    def search(*args, **kwargs):
+        raise AssertionError("the price table was searched")
+
+    monkeypatch.setattr("briefgen.costs.calc_price", search)
+    _per_million.cache_clear()  # an earlier test's lookup must not answer for this one
+    assert cost_usd(USAGE, "gpt-4o-mini", backend="openai-compatible", base_url=url) is None
+
+
+def test_a_provider_known_by_its_public_url_is_still_priced():
+    price = cost_usd(
+        USAGE, "gpt-4o-mini", backend="openai-compatible", base_url="https://api.openai.com/v1"
+    )
+    assert price == pytest.approx(0.15 + 0.60)

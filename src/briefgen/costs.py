@@ -6,7 +6,9 @@ model has no per-token price, so it costs 0. OpenAI's Batch API bills half the s
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from genai_prices import Usage as PriceUsage
 from genai_prices import calc_price
@@ -39,6 +41,18 @@ def _per_million(
         return None
 
 
+def _self_hosted(url: str) -> bool:
+    """True for a server on this machine or a private network: no provider bills for it."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: the table decides
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
 def cost_usd(
     usage: Usage,
     model: str,
@@ -55,6 +69,8 @@ def cost_usd(
         backend: ``embedded`` (free), ``openai`` or ``openai-compatible``.
         base_url: the server URL; an OpenAI-compatible server is priced only when the table
             knows its provider by URL (a self-hosted vLLM is "unknown", not OpenAI's price).
+            One on loopback or a private address is unknown without a search of the table,
+            which takes ~0.1 s of CPU while a batch's first requests go out.
         batch: the tokens went through the OpenAI Batch API.
     """
     if backend == "embedded":
@@ -62,6 +78,8 @@ def cost_usd(
     provider_id = "openai" if backend == "openai" else None
     api_url = None if backend == "openai" else base_url
     if api_url is None and provider_id is None:
+        return None
+    if api_url is not None and _self_hosted(api_url):
         return None
     if (rates := _per_million(model, provider_id, api_url)) is None:
         return None
