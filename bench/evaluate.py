@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
     corpus, gold = Path(args.corpus), load_gold(Path(args.gold))
     files = sample(corpus, args.n, args.seed, args.max_chars)
+    if args.only:  # a quick look at some of the sample; not comparable with a full run
+        files = [f for f in files if any(part in f.name for part in args.only)]
     overrides = {"base_url": args.base_url, "model": args.model, "mode": args.mode}
     settings = Settings.load(**overrides)
     result: dict[str, Any] = {
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             "n": args.n,
             "seed": args.seed,
             "max_chars": args.max_chars,
+            "only": args.only,
             "backend": settings.backend,
             "mode": settings.mode,
             "n_ctx": settings.n_ctx,
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--base-url", default=None, help="an OpenAI-compatible server instead")
     p_run.add_argument("--model", default=None)
     p_run.add_argument("--mode", default=None)
+    p_run.add_argument("--only", nargs="+", default=None, help="sampled files whose name has one")
     p_run.add_argument("--repeat-penalty", type=float, default=None, help="embedded model only")
     p_run.set_defaults(func=run)
     p_show = sub.add_parser("show", help="re-score a saved result")
