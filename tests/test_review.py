@@ -82,6 +82,34 @@ def test_unbacked_iso_date_is_dropped_and_backed_one_kept() -> None:
     ]
 
 
+_DATED_QUOTE = "The Harbor Port Authority on Tuesday, March 4, 2025 approved a plan"
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2025-03-04", ("March 4, 2025", "2025-03-04")),  # as precise as the model's date
+        ("2025-01-01", ("2025", "2025")),  # a year read as January 1st: the year is backed
+        ("2024-03-04", (None, None)),  # the quote writes another year: nothing is backed
+    ],
+)
+def test_a_date_its_own_quote_writes_is_kept_as_written(
+    date: str, expected: tuple[str | None, str | None]
+) -> None:
+    event = {**draft()["key_events"][0], "quote": _DATED_QUOTE, "date_text": date, "date": date}
+    result = _review(draft(key_events=[event]))
+    assert result.ok and result.draft is not None
+    assert (result.draft.key_events[0].date_text, result.draft.key_events[0].date) == expected
+    assert len(result.repairs) == 1
+    assert ("from its quote" in result.repairs[0]) == (expected[1] is not None)
+
+
+def test_date_in_finds_only_the_date_asked_for() -> None:
+    assert dates.date_in("In 2026, the first delegation", "2026-01-01") == ("2026", "2026")
+    assert dates.date_in("In March 2011 the House voted", "2011-03-05") == ("March 2011", "2011-03")
+    assert dates.date_in("A law from 2010 was repealed", "2011-01-01") is None
+
+
 def test_unbacked_date_words_never_reach_the_brief() -> None:
     events = [
         {**draft()["key_events"][0], "date_text": "last week", "date": None},

@@ -95,3 +95,33 @@ def date_problem(
     if not days and len(parts) > 2:
         return f'"{date_text}" names no day; date must be YYYY-MM'
     return None
+
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+#: Dates as news text writes them, most precise first: "March 3, 2011", "March 2011", "2011".
+_WRITTEN = (
+    re.compile(rf"\b({_MONTH_NAMES})\.? (\d{{1,2}}), (\d{{4}})\b", re.IGNORECASE),
+    re.compile(rf"\b({_MONTH_NAMES})\.? (\d{{4}})\b", re.IGNORECASE),
+    re.compile(r"\b((?:1[89]|20)\d\d)\b"),
+)
+
+
+def date_in(text: str, date: str) -> tuple[str, str] | None:
+    """The words of ``text`` that write ``date`` or a coarser form of it, and that ISO date.
+
+    For a date the model could not back with its own date_text ("2026-01-01" read off "In 2026,
+    the first delegation ..."): the event's quote may still write it, as precisely as the text
+    knows it ("2026"). Only a date the model gave is looked for, never a new one.
+    """
+    for pattern in _WRITTEN:
+        for match in pattern.finditer(text):
+            groups = match.groups()
+            if len(groups) == 3:
+                iso = f"{groups[2]}-{MONTHS[groups[0].casefold()]:02d}-{int(groups[1]):02d}"
+            elif len(groups) == 2:
+                iso = f"{groups[1]}-{MONTHS[groups[0].casefold()]:02d}"
+            else:
+                iso = groups[0]
+            if date.startswith(iso):
+                return match.group(0), iso
+    return None

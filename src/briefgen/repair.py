@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from briefgen import grounding
-from briefgen.dates import MONTHS, date_problem, names_a_date
+from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
 from briefgen.schema import Draft, DraftActor, is_iso_date
 
 
@@ -232,10 +232,15 @@ def repair(
     for i, event in enumerate(draft.key_events, 1):
         date, date_text = event.date, event.date_text
         if why := date_problem(date, date_text, source, anchor):
-            notes.append(f"key_events[{i}]: {why}; date dropped")
-            date = None  # a date the source does not back is never kept
-            if date_problem(None, date_text, source):
-                date_text = None  # nor date words the source does not contain
+            written = date_in(event.quote, date) if date and is_iso_date(date) else None
+            if written and not date_problem(written[1], written[0], source, anchor):
+                date_text, date = written
+                notes.append(f'key_events[{i}]: {why}; dated "{date_text}" from its quote')
+            else:
+                notes.append(f"key_events[{i}]: {why}; date dropped")
+                date = None  # a date the source does not back is never kept
+                if date_problem(None, date_text, source):
+                    date_text = None  # nor date words the source does not contain
         if date_text is not None and not names_a_date(date_text):
             date_text = None  # "in his address on ..." is a phrase, not a date
         events.append(event.model_copy(update={"date": date, "date_text": date_text}))
