@@ -186,7 +186,8 @@ def summary_line(summary: dict[str, float]) -> str:
     """One line with every summary figure, as recorded in bench/RESULTS.md."""
     return (
         f"valid {summary['valid_rate']:.0%} | grounded {summary['grounded']:.2f} | "
-        f"actor recall {summary['actor_recall']:.2f} | speaker recall "
+        f"actor recall {summary['actor_recall']:.2f} "
+        f"({summary.get('actor_recall_named', 0.0):.2f} of those the text names) | speaker recall "
         f"{summary['speaker_recall']:.2f} | invented actors {summary['invented_actors']:.0f} | "
         f"invented dates {summary['invented_dates']:.0f} | misattributed "
         f"{summary['misattributed']:.0f} | {summary['seconds']:.0f} s, "

@@ -49,6 +49,7 @@ _GENERIC = frozenset(
         "office",
         "staff",
         "supporter",
+        "bill",
     }
 )
 
@@ -107,6 +108,23 @@ def same_entity(gold: str, found: str) -> bool:
         return False
     gs, fs = set(g), set(f)
     return gs <= fs or fs <= gs or (g[-1] == f[-1] and g[-1] not in _GENERIC)
+
+
+def named_in(gold: str, source: str) -> bool:
+    """True when ``source`` writes the words that identify the gold entity.
+
+    A person's surname ("Obama" for "Barack Obama"), a body's qualifiers ("Republican" for
+    "Republican Lawmakers", "Tea" for "Tea Party"). BASIL annotates entities per event across
+    three outlets, so one outlet's article may never name one ("Democratic Lawmakers" in a text
+    without "Democrat"): no brief can list it without inventing it.
+    """
+    words = set(_tokens(source))
+    tokens = _tokens(gold)
+    if not tokens:
+        return True
+    last = tokens[-1]
+    needed = [last] if last not in _GENERIC else [t for t in tokens if t not in _GENERIC]
+    return all(t in words for t in needed or tokens)
 
 
 def missed(gold: list[str], names: list[str]) -> list[str]:
@@ -171,6 +189,9 @@ class ArticleScore:
     grounded_quotes: int = 0
     gold_actors: int = 0
     found_actors: int = 0
+    #: Gold actors the source names at all (:func:`named_in`), and those of them found.
+    named_actors: int = 0
+    found_named_actors: int = 0
     gold_speakers: int = 0
     found_speakers: int = 0
     invented_actors: int = 0
@@ -215,6 +236,7 @@ def score_article(
     aliases = {a.name: (a.name, *a.aliases) for a in briefing.actors}
     speaker_names = [n for p in briefing.positions for n in aliases.get(p.actor, (p.actor,))]
     actors_missed = missed(gold.main_entities, actor_names)
+    named = [g for g in gold.main_entities if named_in(g, source)]
     speakers_missed = missed(gold.quoted_speakers, speaker_names)
     fake_actors = invented_actors(briefing, source)
     fake_dates = invented_dates(briefing, source)
@@ -229,6 +251,8 @@ def score_article(
         grounded_quotes=sum(e.match in ("exact", "normalized") for e in evidence),
         gold_actors=len(gold.main_entities),
         found_actors=len(gold.main_entities) - len(actors_missed),
+        named_actors=len(named),
+        found_named_actors=len([g for g in named if g not in actors_missed]),
         gold_speakers=len(gold.quoted_speakers),
         found_speakers=len(gold.quoted_speakers) - len(speakers_missed),
         invented_actors=len(fake_actors),
@@ -237,6 +261,8 @@ def score_article(
     )
     if actors_missed:
         score.notes.append(f"missed actors: {', '.join(actors_missed)}")
+    if unnamed := [g for g in gold.main_entities if g not in named]:
+        score.notes.append(f"gold actors the source never names: {', '.join(unnamed)}")
     if speakers_missed:
         score.notes.append(f"missed speakers: {', '.join(speakers_missed)}")
     if fake_actors:
@@ -255,6 +281,7 @@ def score_failure(
         file=file,
         valid=False,
         gold_actors=len(gold.main_entities),
+        named_actors=len(gold.main_entities),  # no source read: all count as named
         gold_speakers=len(gold.quoted_speakers),
         seconds=seconds,
         calls=calls,
@@ -271,6 +298,7 @@ def summarize(scores: list[ArticleScore]) -> dict[str, float]:
     """
     n = len(scores) or 1
     gold_actors = sum(s.gold_actors for s in scores)
+    named_actors = sum(s.named_actors for s in scores)
     gold_speakers = sum(s.gold_speakers for s in scores)
     quotes = sum(s.quotes for s in scores)
     return {
@@ -278,6 +306,9 @@ def summarize(scores: list[ArticleScore]) -> dict[str, float]:
         "valid_rate": sum(s.valid for s in scores) / n,
         "grounded": sum(s.grounded_quotes for s in scores) / quotes if quotes else 0.0,
         "actor_recall": sum(s.found_actors for s in scores) / gold_actors if gold_actors else 0.0,
+        "actor_recall_named": (
+            sum(s.found_named_actors for s in scores) / named_actors if named_actors else 0.0
+        ),
         "speaker_recall": (
             sum(s.found_speakers for s in scores) / gold_speakers if gold_speakers else 0.0
         ),

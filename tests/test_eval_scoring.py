@@ -265,3 +265,22 @@ def test_show_and_compare_rescore_saved_results(
     assert evaluate.main([*common, "compare", str(paths[0]), str(paths[1])]) == 0
     compared = capsys.readouterr().out
     assert "valid_rate" in compared and "+1.00" in compared
+
+
+@pytest.mark.parametrize(
+    ("gold", "named"),
+    [
+        ("Barack Obama", True),  # the surname is enough, as for recall
+        ("Republican Lawmakers", True),  # a body's qualifier: "Republicans" names it
+        ("Tea Party", True),
+        ("U.S. Congress", True),
+        ("Democratic Lawmakers", False),  # no "Democrat" anywhere in the text
+        ("SB 1062 bill", False),  # the text says only "the bill"
+    ],
+)
+def test_named_in_tells_gold_names_the_source_never_writes(gold: str, named: bool) -> None:
+    source = (
+        "President Obama spoke. Republicans in Congress and the tea party cheered the bill, "
+        "which lawmakers passed."
+    )
+    assert scoring.named_in(gold, source) is named
