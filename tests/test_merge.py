@@ -274,3 +274,28 @@ def test_a_source_needing_more_parts_than_allowed_is_refused_before_any_call():
     with pytest.raises(SourceError, match="raise --max-parts") as err:
         briefgen.generate_brief(text, settings=settings, client=script.client())
     assert "\n" not in str(err.value) and script.requests == []
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=completion(None, refusal="I cannot help with that."))
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_part_that_fails_loses_only_itself_and_a_one_part_failure_raises(asynchronous):
+    text = "\n\n".join(f"Speaker Echo said item {i} matters a great deal. " * 6 for i in range(4))
+    settings = Settings(model="test-model", input_budget_tokens=100, max_attempts=1)
+
+    async def brief(source: str, script: Script) -> briefgen.Briefing:
+        if asynchronous:
+            return await briefgen.agenerate_brief(
+                source, settings=settings, client=script.async_client()
+            )
+        return briefgen.generate_brief(source, settings=settings, client=script.client())
+
+    script = Script(_grounded_answer, _refused, *[_grounded_answer] * 8)
+    briefing = await brief(text, script)
+    parts = len(script.requests)
+    assert parts > 2 and briefing.meta.chunks == parts
+    assert any(w.startswith(f"part 2/{parts} could not be briefed") for w in briefing.meta.warnings)
+    with pytest.raises(briefgen.BriefgenError):
+        await brief("Speaker Echo said item 1 matters.", Script(_refused))

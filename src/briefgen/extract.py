@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from briefgen import chunking, grounding, merge, prompts
 from briefgen.cache import ResponseCache
@@ -272,6 +273,10 @@ def plan(text: str, settings: Settings, backend: str | None = None) -> list[chun
     return chunking.split(text, settings.input_budget(backend))
 
 
+#: A brief's parts as sessions to run; each is sent back its briefing or the error that ended it.
+_Flow: TypeAlias = Generator["Session", "Briefing | ExtractionError", Briefing]
+
+
 class _BrieferBase:
     """What the sync and async briefers share: settings, one connection, the response cache."""
 
@@ -315,6 +320,28 @@ class _BrieferBase:
             )
         return chunks
 
+    def _sessions(self, text: str, info: SourceInfo | None, usage: str) -> _Flow:
+        """The sessions briefing ``text`` takes, one per part; each is sent back its outcome.
+
+        What the sync and async briefers share: they run each session against the LLM and
+        send its briefing (or the ExtractionError that ended it) back in. A text that fits the
+        budget is one part; a longer one is briefed part by part, then merged, and one part that
+        fails does not lose the others. Parts go one after another: concurrency is the batch's
+        to spend, across sources.
+        """
+        chunks = self._plan(text, usage)
+        if len(chunks) == 1:
+            outcome = yield Session(text, self.settings, info=info, part=(1, 1))
+            if isinstance(outcome, ExtractionError):
+                raise outcome
+            return outcome
+        parts: list[merge.Part] = []
+        for i, chunk in enumerate(chunks, 1):
+            part = (i, len(chunks))
+            outcome = yield Session(chunk.of(text), self.settings, info=info, part=part)
+            parts.append((chunk, outcome))
+        return merge.merge(text, parts)
+
 
 class Briefer(_BrieferBase):
     """Briefs many sources over one LLM connection (one embedded server for a whole batch).
@@ -347,23 +374,21 @@ class Briefer(_BrieferBase):
 
     def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
-        chunks = self._plan(text, "use Briefer as a context manager: with Briefer(...) as b: ...")
-        if len(chunks) == 1:
-            return self._brief_part(text, info, (1, 1))
-        parts: list[merge.Part] = []
-        for i, chunk in enumerate(chunks, 1):
+        flow = self._sessions(text, info, "use Briefer as a context manager: with Briefer(...)")
+        session = next(flow)
+        while True:
             try:
-                result = self._brief_part(chunk.of(text), info, (i, len(chunks)))
-            except ExtractionError as exc:  # one bad part must not lose the others
-                parts.append((chunk, exc))
-            else:
-                parts.append((chunk, result))
-        return merge.merge(text, parts)
+                outcome: Briefing | ExtractionError = self._run(session)
+            except ExtractionError as exc:
+                outcome = exc
+            try:
+                session = flow.send(outcome)
+            except StopIteration as finished:
+                return cast(Briefing, finished.value)
 
-    def _brief_part(self, text: str, info: SourceInfo | None, part: tuple[int, int]) -> Briefing:
+    def _run(self, session: Session) -> Briefing:
         conn = self.connection
         assert conn is not None
-        session = Session(text, self.settings, info=info, part=part)
         while True:
             reply = conn.llm.complete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
@@ -399,26 +424,21 @@ class AsyncBriefer(_BrieferBase):
 
     async def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
-        chunks = self._plan(text, "use AsyncBriefer with 'async with'")
-        if len(chunks) == 1:
-            return await self._brief_part(text, info, (1, 1))
-        parts: list[merge.Part] = []
-        # Parts go one after another: concurrency is the batch's to spend, across sources.
-        for i, chunk in enumerate(chunks, 1):
+        flow = self._sessions(text, info, "use AsyncBriefer with 'async with'")
+        session = next(flow)
+        while True:
             try:
-                result = await self._brief_part(chunk.of(text), info, (i, len(chunks)))
+                outcome: Briefing | ExtractionError = await self._run(session)
             except ExtractionError as exc:
-                parts.append((chunk, exc))
-            else:
-                parts.append((chunk, result))
-        return merge.merge(text, parts)
+                outcome = exc
+            try:
+                session = flow.send(outcome)
+            except StopIteration as finished:
+                return cast(Briefing, finished.value)
 
-    async def _brief_part(
-        self, text: str, info: SourceInfo | None, part: tuple[int, int]
-    ) -> Briefing:
+    async def _run(self, session: Session) -> Briefing:
         conn = self.connection
         assert conn is not None
-        session = Session(text, self.settings, info=info, part=part)
         while True:
             reply = await conn.llm.acomplete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
