@@ -277,6 +277,14 @@ def plan(text: str, settings: Settings, backend: str | None = None) -> list[chun
 _Flow: TypeAlias = Generator["Session", "Briefing | ExtractionError", Briefing]
 
 
+def _send(flow: _Flow, outcome: Briefing | ExtractionError) -> Session | Briefing:
+    """Send a part's outcome into ``flow``: the next part's session, or the finished brief."""
+    try:
+        return flow.send(outcome)
+    except StopIteration as finished:
+        return cast(Briefing, finished.value)
+
+
 class _BrieferBase:
     """What the sync and async briefers share: settings, one connection, the response cache."""
 
@@ -375,16 +383,14 @@ class Briefer(_BrieferBase):
     def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         flow = self._sessions(text, info, "use Briefer as a context manager: with Briefer(...)")
-        session = next(flow)
-        while True:
+        step: Session | Briefing = next(flow)
+        while isinstance(step, Session):
             try:
-                outcome: Briefing | ExtractionError = self._run(session)
-            except ExtractionError as exc:
+                outcome: Briefing | ExtractionError = self._run(step)
+            except ExtractionError as exc:  # one part's failure: the flow decides
                 outcome = exc
-            try:
-                session = flow.send(outcome)
-            except StopIteration as finished:
-                return cast(Briefing, finished.value)
+            step = _send(flow, outcome)
+        return step
 
     def _run(self, session: Session) -> Briefing:
         conn = self.connection
@@ -425,16 +431,14 @@ class AsyncBriefer(_BrieferBase):
     async def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         flow = self._sessions(text, info, "use AsyncBriefer with 'async with'")
-        session = next(flow)
-        while True:
+        step: Session | Briefing = next(flow)
+        while isinstance(step, Session):
             try:
-                outcome: Briefing | ExtractionError = await self._run(session)
-            except ExtractionError as exc:
+                outcome: Briefing | ExtractionError = await self._run(step)
+            except ExtractionError as exc:  # one part's failure: the flow decides
                 outcome = exc
-            try:
-                session = flow.send(outcome)
-            except StopIteration as finished:
-                return cast(Briefing, finished.value)
+            step = _send(flow, outcome)
+        return step
 
     async def _run(self, session: Session) -> Briefing:
         conn = self.connection
