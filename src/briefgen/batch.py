@@ -28,7 +28,7 @@ from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import Format, prepare, render
-from briefgen.runreport import RunReport, SourceResult, Summary, render_index
+from briefgen.runreport import RunReport, SourceResult, Summary, prepare_index, render_index
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import SUFFIX_KINDS, Source, load_source
@@ -284,6 +284,7 @@ class _Run:
     def prepare(self) -> None:
         """Load the renderers and this model's price once, ahead of the first brief."""
         prepare(self.options.formats)
+        prepare_index()
         self.cost(Usage())
 
     def cost(self, spent: Usage) -> float | None:

@@ -136,6 +136,11 @@ def _env() -> jinja2.Environment:
     return make_environment(escape_markdown)
 
 
+def prepare_index() -> None:
+    """Compile the index template once, while a batch's first requests are in flight."""
+    template(_env(), "index.md.j2")
+
+
 def _link(result: SourceResult) -> Raw:
     title = result.summary.title if result.summary else result.source
     target = quote(result.outputs[0]) if result.outputs else ""
