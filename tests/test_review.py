@@ -293,6 +293,22 @@ def test_actor_with_title_takes_the_written_name() -> None:
     assert result.names["chair maria lopez"] == "Maria Lopez"  # the speaker follows the rename
 
 
+def test_a_title_the_source_writes_before_a_name_is_still_left_out() -> None:
+    senator = {"name": "Sen. Kay Bailey Hutchison", "kind": "person", "role": "senator"}
+    company = {"name": "General Motors Company", "kind": "organization", "role": "carmaker"}
+    actors = [{**senator, "aliases": []}, {**company, "aliases": []}]
+    positions = [{**draft()["positions"][0], "actor": "Sen. Kay Bailey Hutchison"}]
+    only = {"summary": "The senator agreed.", "actors": actors, "positions": positions}
+    source = SOURCE + " Sen. Kay Bailey Hutchison agreed. General Motors Company did not."
+    only["key_events"] = []
+    repaired, _, notes = repair.repair(Draft.model_validate(draft(**only)), source)
+    assert [a.name for a in repaired.actors] == ["Kay Bailey Hutchison", "General Motors Company"]
+    assert repaired.positions[0].actor == "Kay Bailey Hutchison"
+    assert notes == [
+        'actors[1]: "Sen. Kay Bailey Hutchison" written "Kay Bailey Hutchison", without the title'
+    ]
+
+
 def test_actor_listed_again_with_a_title_is_merged() -> None:
     extra = {"name": "Chair Maria Lopez", "kind": "person", "role": "chair", "aliases": []}
     result = _review(draft(actors=[*draft()["actors"], extra]))
@@ -433,3 +449,38 @@ def test_a_surname_inside_another_actors_title_is_still_added() -> None:
     assert [a.name for a in repaired.actors][-1] == "Obama"
     # "Obama" is added; no part of the listed "Harbor Port Authority" is.
     assert notes == ['actors: added "Obama", whom the summary names']
+
+
+_BYLINE = (
+    "Azerbaijan and the US\nOverview by Teymur Atayev\n"
+    "President of Azerbaijan Ilham Aliyev met the delegation. Senator Mullin, a member of the "
+    "Armed Services Committee, spoke. Senator Smith spoke too."
+)
+
+
+def test_a_role_the_text_writes_only_of_another_actor_is_cleared() -> None:
+    def actor(name: str, role: str) -> dict[str, Any]:
+        return {"name": name, "kind": "person", "role": role, "aliases": []}
+
+    actors = [
+        actor("Teymur Atayev", "President of Azerbaijan"),  # the text's words, of Aliyev
+        actor("Ilham Aliyev", "President of Azerbaijan"),
+        actor("Mullin", "member of the Armed Services Committee"),
+        actor("Smith", "senator"),  # shared and one word: nothing to check
+        actor("Jane Roe", "head of the delegation"),  # not the text's words: left alone
+    ]
+    only = {"summary": "Aliyev met US senators.", "actors": actors, "positions": []}
+    repaired, _, notes = repair.repair(
+        Draft.model_validate(draft(**only, key_events=[])), _BYLINE + " Jane Roe came."
+    )
+    assert [a.role for a in repaired.actors] == [
+        "",
+        "President of Azerbaijan",
+        "member of the Armed Services Committee",
+        "senator",
+        "head of the delegation",
+    ]
+    assert notes == [
+        'actors[1]: role "President of Azerbaijan" cleared: the text writes it of Ilham Aliyev, '
+        "not of Teymur Atayev"
+    ]

@@ -1,8 +1,9 @@
 """Fix in code what an answer gets wrong that needs no model, and say what was fixed.
 
 Pure. Actor names as the source writes them, each actor once, people the brief's own summary
-names, dates the text backs, text a length bound cut into a foreign script. A 1.5B model rarely
-fixed these when asked again, and every re-ask costs a whole answer (bench/RESULTS.md, v5).
+names, no role the text gives another actor, dates the text backs, text a length bound cut into
+a foreign script. A 1.5B model rarely fixed these when asked again, and every re-ask costs a whole
+answer (bench/RESULTS.md, v5).
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
             else:
                 notes.append(f'actors[{i}]: dropped "{name}", which the source does not contain')
                 continue
+        words = name.split()
+        if actor.kind == "person" and len(words) > 2 and words[0].casefold() in _HONORIFICS:
+            bare = " ".join(words[1:])  # "Sen. Kay Bailey Hutchison": the name, as written too
+            if re.search(rf"\b{re.escape(bare)}\b", source):
+                renamed[name.casefold()] = bare
+                notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
+                actor = actor.model_copy(update={"name": bare})
+                name = bare
         if name.casefold() in listed:
             renamed.setdefault(name.casefold(), listed[name.casefold()])
             notes.append(f'actors[{i}]: dropped "{name}", listed twice')
@@ -205,6 +214,41 @@ def _actors_from_summary(
     return added[:2], notes[:2]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftActor], list[str]]:
+    """Clear a role the source writes only of other actors.
+
+    The seed's author, named once in "Overview by Teymur Atayev", was labelled "President of
+    Azerbaijan", which the text writes only before "Ilham Aliyev". A role the text never writes
+    word for word (a paraphrase, "senator") is left as it is: there is nothing to check.
+    """
+    sentences = [s.casefold() for s in _SENTENCE_END.split(source)]
+    forms = {
+        a.name: {f.casefold() for f in (a.name, *a.aliases, a.name.split()[-1]) if len(f) > 2}
+        for a in actors
+    }
+
+    def named(actor: DraftActor, among: list[str]) -> bool:
+        return any(f in s for s in among for f in forms[actor.name])
+
+    kept, notes = [], []
+    for i, actor in enumerate(actors, 1):
+        role = actor.role.strip()
+        holding = [s for s in sentences if role.casefold() in s] if len(role.split()) > 1 else []
+        if holding and not named(actor, holding):
+            others = [b.name for b in actors if b is not actor and named(b, holding)]
+            if others:
+                actor = actor.model_copy(update={"role": ""})
+                notes.append(
+                    f'actors[{i}]: role "{role}" cleared: the text writes it of {others[0]}, '
+                    f"not of {actor.name}"
+                )
+        kept.append(actor)
+    return kept, notes
+
+
 def repair(
     draft: Draft, source: str, anchor: str | None = None
 ) -> tuple[Draft, dict[str, str], list[str]]:
@@ -217,6 +261,8 @@ def repair(
     actors, renamed, notes = _repair_actors(draft, source)
     extra, added = _actors_from_summary(draft, actors, source)
     actors, notes = [*actors, *extra], [*notes, *added]
+    actors, cleared = _roles_of_others(actors, source)
+    notes += cleared
     published = draft.source.date
     meta = draft.source
     # The prompt gives the publication date (anchor): copying it into source.date is right.
