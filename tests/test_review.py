@@ -10,7 +10,7 @@ from conftest import SOURCE, Script, completion, draft
 
 import briefgen
 from briefgen import dates, repair, review
-from briefgen.schema import Draft
+from briefgen.schema import QUOTE_MAX_CHARS, Draft
 
 
 def _problems(answer: dict[str, Any], anchor: str | None = None) -> list[str]:
@@ -484,3 +484,17 @@ def test_a_role_the_text_writes_only_of_another_actor_is_cleared() -> None:
         'actors[1]: role "President of Azerbaijan" cleared: the text writes it of Ilham Aliyev, '
         "not of Teymur Atayev"
     ]
+
+
+def test_a_passage_offered_for_copying_fits_the_quote_field() -> None:
+    passage = (
+        "Blumenthal will face the winner of the GOP primary on August 10 - either former Cong. "
+        "Rob Simmons, himself a Vietnam vet, or former WWE wrestling executive Linda McMahon."
+    )
+    source = "Intro line.\\n\\n" + passage + " More text follows here."
+    squeezed = passage[:145] + "executiveinda"  # what the model wrote under the grammar
+    problem = review._quote_problem("key_events[1]", squeezed, source)
+    assert problem is not None
+    offered = problem.split("own words: ")[1].strip('."')
+    assert len(offered) <= QUOTE_MAX_CHARS and offered in source
+    assert offered.endswith("wrestling executive")  # cut at a word, not inside one

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from briefgen import grounding
 from briefgen.repair import repair
-from briefgen.schema import MAX_FIXES, Draft, DraftFixes
+from briefgen.schema import MAX_FIXES, QUOTE_MAX_CHARS, Draft, DraftFixes
 
 #: Most problems listed in one re-ask: the model fixes a few things better than many.
 MAX_PROBLEMS = MAX_FIXES
@@ -83,17 +83,30 @@ def _quote_problem(label: str, quote: str, source: str) -> str | None:
         return None
     if found.status == "fuzzy" and found.start is not None and found.end is not None:
         # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
-        real = source[found.start : found.end]
+        real = _fitting(source[found.start : found.end])
         return (
             f'{label}: the quote "{quote}" is not copied exactly; replace it with the source\'s '
             f'own words: "{real}".'
         )
     near = grounding.closest_passage(quote, source)
-    hint = f' The closest passage in the source is: "{near}".' if near else ""
+    hint = f' The closest passage in the source is: "{_fitting(near)}".' if near else ""
     return (
         f'{label}: the quote "{quote}" is not in the source; copy a passage exactly or drop '
         f"the item.{hint}"
     )
+
+
+def _fitting(passage: str) -> str:
+    """``passage`` cut at a word to fit the quote field, so a re-ask never asks for more.
+
+    A 162-character passage offered for a 160-character field could not be copied: under the
+    grammar the model squeezed it into "... executiveinda" three times (bench/RESULTS.md, v10).
+    """
+    if len(passage) <= QUOTE_MAX_CHARS:
+        return passage
+    cut = passage[: QUOTE_MAX_CHARS + 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else cut[:QUOTE_MAX_CHARS]
+    return cut.rstrip(" ,;:-\u2013\u2014")
 
 
 def _is_title(stance: str) -> bool:

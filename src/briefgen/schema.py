@@ -31,7 +31,9 @@ Sentence = Annotated[str, StringConstraints(max_length=180)]
 #: Two sentences: at 180 the grammar cut summaries mid-word (the model then ended on a CJK
 #: character, the only token short enough).
 Summary = Annotated[str, StringConstraints(max_length=320)]
-Quote = Annotated[str, StringConstraints(max_length=160)]
+#: The longest quote an answer can hold: a re-ask never asks for a longer passage.
+QUOTE_MAX_CHARS = 160
+Quote = Annotated[str, StringConstraints(max_length=QUOTE_MAX_CHARS)]
 
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
