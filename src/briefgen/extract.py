@@ -382,7 +382,7 @@ class Briefer(_BrieferBase):
 
     def brief(self, text: str, *, info: SourceInfo | None = None) -> Briefing:
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
-        flow = self._sessions(text, info, "use Briefer as a context manager: with Briefer(...)")
+        flow = self._sessions(text, info, "use Briefer as a context manager: with Briefer() as b")
         step: Session | Briefing = next(flow)
         while isinstance(step, Session):
             try:
