@@ -42,15 +42,19 @@ class Review:
         return self.draft is not None and not self.problems
 
 
+def _unfenced(content: str) -> str:
+    """The answer without a Markdown code fence around it, which some models add."""
+    text = content.strip()
+    fenced = _FENCE.match(text)
+    return fenced.group(1) if fenced else text
+
+
 def parse(content: str | None) -> tuple[Draft | None, list[str]]:
     """Parse and validate the JSON answer; a schema error becomes a list of precise problems."""
     if not content or not content.strip():
         return None, ["The answer was empty: send the JSON object."]
-    text = content.strip()
-    if fenced := _FENCE.match(text):
-        text = fenced.group(1)
     try:
-        return Draft.model_validate_json(text), []
+        return Draft.model_validate_json(_unfenced(content)), []
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:MAX_PROBLEMS]:
@@ -198,11 +202,8 @@ def apply_fixes(
     Returns None when the answer is not a list of fixes. A fix past the problem count, or for a
     field its item lacks, is ignored; dropped items go last, so indices hold while applying.
     """
-    text = (content or "").strip()
-    if fenced := _FENCE.match(text):
-        text = fenced.group(1)
     try:
-        fixes = DraftFixes.model_validate_json(text).fixes
+        fixes = DraftFixes.model_validate_json(_unfenced(content or "")).fixes
     except ValidationError:
         return None
     lists: dict[str, list[Any]] = {
