@@ -159,9 +159,10 @@ def answer(body: dict[str, Any], *, grounded: bool = True, valid: bool = True) -
     """The response a well-behaved server gives to a chat request (used by the Batch API mock):
     a draft, or fixes when the request's json_schema asks for them."""
     wanted = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
-    source = source_of(body)
-    data = fixes_for(body, grounded=grounded) if wanted == "DraftFixes" else None
-    data = data or draft_for(source, grounded=grounded)
+    if wanted == "DraftFixes":
+        data = fixes_for(body, grounded=grounded)
+    else:
+        data = draft_for(source_of(body), grounded=grounded)
     content = json.dumps(data, ensure_ascii=False)
     return completion(body, content if valid else content[: len(content) // 2])
 
