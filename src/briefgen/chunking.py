@@ -18,11 +18,13 @@ ASCII_CHARS_PER_TOKEN = 4.0
 #: Characters per token for everything else: Cyrillic, Greek and CJK tokenize far worse.
 OTHER_CHARS_PER_TOKEN = 1.5
 
+#: Where a sentence ends: after . ! ? … or CJK stops, and any closing quote or bracket.
+SENTENCE_END = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019\u00bb)\]]*\s+")
 # Boundaries tried in order, coarsest first; each match ends a piece (separator included).
 _BOUNDARIES = (
     re.compile(r"\n[ \t\r\f\v]*\n\s*"),  # paragraphs
     re.compile(r"\n\s*"),  # lines
-    re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])[\"'\u201d\u2019\u00bb)\]]*\s+"),  # sentences
+    SENTENCE_END,
     re.compile(r"\s+"),  # words
 )
 

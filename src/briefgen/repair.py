@@ -12,8 +12,14 @@ import re
 from typing import Any
 
 from briefgen import grounding
+from briefgen.chunking import SENTENCE_END
 from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
 from briefgen.schema import Draft, DraftActor, is_iso_date
+
+
+def _writes(source: str, phrase: str) -> bool:
+    """True when ``source`` writes ``phrase`` as whole words ("Bowl" is not in "Bowles")."""
+    return re.search(rf"\b{re.escape(phrase)}\b", source) is not None
 
 
 def written_name(name: str, source: str) -> str | None:
@@ -26,11 +32,7 @@ def written_name(name: str, source: str) -> str | None:
     for size in range(len(words) - 1, 0, -1):
         for start in range(len(words) - size + 1):
             candidate = " ".join(words[start : start + size])
-            if (
-                candidate[:1].isupper()
-                and len(candidate) > 2
-                and re.search(rf"\b{re.escape(candidate)}\b", source)
-            ):
+            if candidate[:1].isupper() and len(candidate) > 2 and _writes(source, candidate):
                 return candidate
     return None
 
@@ -76,7 +78,7 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
         words = name.split()
         if actor.kind == "person" and len(words) > 2 and words[0].casefold() in _HONORIFICS:
             bare = " ".join(words[1:])  # "Sen. Kay Bailey Hutchison": the name, as written too
-            if re.search(rf"\b{re.escape(bare)}\b", source):
+            if _writes(source, bare):
                 renamed[name.casefold()] = bare
                 notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
                 actor = actor.model_copy(update={"name": bare})
@@ -198,7 +200,7 @@ def _actors_from_summary(
     listed = [f.casefold() for a in actors for f in (a.name, *a.aliases)]
     # Not the title: headlines capitalise every word ("Perry Goes After Obama").
     for candidate in _names_in(draft.summary):
-        if any(re.search(rf"\b{re.escape(f)}\b", candidate.casefold()) for f in listed):
+        if any(_writes(candidate.casefold(), f) for f in listed):
             continue  # a listed actor's name ("Harbor Port Authority"): no part of it either
         for size in range(min(3, len(candidate.split())), 0, -1):
             words = candidate.split()
@@ -214,9 +216,6 @@ def _actors_from_summary(
     return added[:2], notes[:2]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
 def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftActor], list[str]]:
     """Clear a role the source writes only of other actors.
 
@@ -224,7 +223,8 @@ def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftA
     Azerbaijan", which the text writes only before "Ilham Aliyev". A role the text never writes
     word for word (a paraphrase, "senator") is left as it is: there is nothing to check.
     """
-    sentences = [s.casefold() for s in _SENTENCE_END.split(source)]
+    lines = source.casefold().splitlines()
+    sentences = [s for line in lines for s in SENTENCE_END.split(line) if s.strip()]
     forms = {
         a.name: {f.casefold() for f in (a.name, *a.aliases, a.name.split()[-1]) if len(f) > 2}
         for a in actors
