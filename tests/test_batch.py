@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -130,6 +131,28 @@ def test_one_bad_source_never_stops_the_others(folder, tmp_path, server):
     assert set(failed) == {"empty.txt", "binary.txt"} and all(failed.values())
     index = (out / "index.md").read_text("utf-8")
     assert "## Not briefed" in index and "empty.txt" in index
+
+
+def test_run_keeps_the_heap_from_the_collector_and_thaws_it_after(folder, tmp_path, server):
+    frozen_during: list[int] = []
+    on_progress = lambda _: frozen_during.append(gc.get_freeze_count())  # noqa: E731
+    assert gc.get_freeze_count() == 0
+    out = tmp_path / "out"
+    run_batch([folder], out, settings_for(server), options(tmp_path), on_progress=on_progress)
+    assert frozen_during and min(frozen_during) > 0  # what existed at the start is frozen
+    assert gc.get_freeze_count() == 0  # and thawed at the end
+    with pytest.raises(ConfigError):  # a run that fails thaws it too
+        run_batch([folder], folder, settings_for(server), options(tmp_path))
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_callers_own_freeze_is_left_alone(folder, tmp_path, server):
+    gc.freeze()
+    try:
+        run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
+        assert gc.get_freeze_count() > 0  # the run did not thaw what the caller froze
+    finally:
+        gc.unfreeze()
 
 
 def test_a_brief_that_cannot_be_written_fails_only_its_source(

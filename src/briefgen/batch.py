@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import json
 import time
@@ -185,6 +186,27 @@ class RunState:
 def output_name(job: Job, fmt: Format) -> str:
     """Where ``job``'s brief in ``fmt`` goes, relative to OUTDIR."""
     return f"{job.stem}.{fmt}"
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the objects that exist when a run starts out of the cycle collector until it ends.
+
+    The imported modules (the SDK's types alone are ~600k objects) are alive for good, yet a
+    full collection walks all of them: ~85 ms, triggered in a fresh process by the first
+    request's lazy imports, while every worker waits. Frozen, a collection only walks what
+    the run itself made. Thawed at the end, so nothing the caller had is kept from the
+    collector after the run. A caller that froze objects itself (a pre-fork server) keeps
+    its freeze: the run then leaves the collector alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -380,7 +402,7 @@ async def arun_batch(
             raise ConfigError(f"-o {out} is the source folder: write the briefs somewhere else")
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with _exclusive(out):
+    with _exclusive(out), _heap_frozen():
         remove_temp_files(out)  # debris of a run killed mid-write
         run = _Run(out, settings, options, on_progress)
         jobs, run.report.ignored = discover(inputs, out)
