@@ -47,21 +47,33 @@ BAD_POSITIONS = [
         "quote": "The harbor must stay competitive at all costs",
         "position": "Wants night shipping.",
     },
-    {"actor": "Jane Doe", "quote": "We will not sleep for years", "position": "Fears noise."},
+    # The reporter's words, with no speaker beside them for the code to read: the model must fix.
+    {
+        "actor": "Jane Doe",
+        "quote": "Residents of the Eastside district oppose",
+        "position": "Fear noise.",
+    },
 ]
 
 
 def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     script = Script(
         completion(draft(positions=BAD_POSITIONS)),
-        _fixes({"quote": "This keeps the harbor competitive"}, {"actor": "Tom Reed"}),
+        _fixes(
+            {"quote": "This keeps the harbor competitive"},
+            {"actor": "Residents of the Eastside district"},
+        ),
     )
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
     assert briefing.meta.attempts == 2
     assert briefing.meta.usage.total_tokens == 300  # summed over both attempts
     assert [(p.actor, p.evidence.quote, p.evidence.match) for p in briefing.positions] == [
         ("Maria Lopez", "This keeps the harbor competitive", "exact"),
-        ("Tom Reed", "We will not sleep for years", "exact"),
+        (
+            "Residents of the Eastside district",
+            "Residents of the Eastside district oppose",
+            "exact",
+        ),
     ]
     assert briefing.meta.warnings == []
     second = script.bodies()[1]
@@ -71,7 +83,7 @@ def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     # The answer goes back as parsed (and repaired), in the draft's own field names.
     sent = json.loads(messages[2]["content"])
-    assert sent["positions"][1]["quote"] == "We will not sleep for years"
+    assert sent["positions"][1]["quote"] == "Residents of the Eastside district oppose"
     ask = messages[3]["content"]
     assert '1. positions[1]: the quote "The harbor must stay competitive at all costs"' in ask
     assert '2. positions[2]: "Jane Doe" is not in actors' in ask
@@ -171,7 +183,8 @@ def test_invented_actor_and_date_are_dropped_with_warnings() -> None:
 
 
 def test_a_position_whose_speaker_the_source_never_names_is_dropped() -> None:
-    invented = {"actor": "Apple Inc. executive", "quote": "We will not sleep for years"}
+    quote = "Residents of the Eastside district oppose the plan"  # no speaker beside it
+    invented = {"actor": "Apple Inc. executive", "quote": quote}
     positions = [draft()["positions"][0], {**invented, "stance": "Fears the noise at night."}]
     script = Script(completion(draft(positions=positions)))
     settings = SETTINGS.replace(max_attempts=1)

@@ -164,7 +164,7 @@ def test_publication_date_given_in_the_prompt_may_fill_source_date() -> None:
 
 
 def test_one_quote_for_two_speakers_is_named() -> None:
-    same = "This keeps the harbor competitive"
+    same = "Residents of the Eastside district oppose the plan"  # the reporter's, no speaker
     positions = [
         {"actor": "Maria Lopez", "quote": same, "position": "Night shipping helps."},
         {"actor": "Tom Reed", "quote": same, "stance": "He agrees with the chair."},
@@ -173,6 +173,26 @@ def test_one_quote_for_two_speakers_is_named() -> None:
     assert problems == [
         "positions[2]: the same quote is attributed to Maria Lopez and Tom Reed; keep only the "
         "person the source says spoke it."
+    ]
+
+
+def test_a_quotation_goes_to_the_speaker_the_text_names_beside_it() -> None:
+    same = "This keeps the harbor competitive"  # “...,” said Maria Lopez
+    positions = [
+        {"actor": "Maria Lopez", "quote": same, "position": "Night shipping helps."},
+        {"actor": "Tom Reed", "quote": same, "stance": "He agrees with the chair."},
+        {"actor": "Maria Lopez", "quote": "We will not sleep for years", "stance": "Fears noise."},
+    ]
+    result = _review(draft(positions=positions))
+    assert result.problems == [] and result.draft is not None
+    assert [(p.actor, p.quote) for p in result.draft.positions] == [
+        ("Maria Lopez", same),
+        ("Tom Reed", "We will not sleep for years"),
+    ]
+    assert result.repairs == [
+        "positions[2]: the text gives these words to Maria Lopez, not to Tom Reed; speaker changed",
+        "positions[2]: dropped, the same words of Maria Lopez twice",
+        "positions[3]: the text gives these words to Tom Reed, not to Maria Lopez; speaker changed",
     ]
 
 
@@ -233,7 +253,8 @@ def test_actor_not_in_source_and_unknown_speaker() -> None:
         *draft()["actors"],
         {"name": "John Smith", "kind": "person", "role": "mayor", "aliases": []},
     ]
-    positions = [{"actor": "Jane Doe", "quote": "We will not sleep for years", "position": "p"}]
+    quote = "Residents of the Eastside district oppose the plan"  # no speaker beside it
+    positions = [{"actor": "Jane Doe", "quote": quote, "position": "p"}]
     result = _review(draft(actors=actors, positions=positions))
     assert result.repairs == ['actors[4]: dropped "John Smith", which the source does not contain']
     assert result.draft is not None and "John Smith" not in [a.name for a in result.draft.actors]

@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from briefgen import grounding
+from briefgen.attribution import Attribution, attribution
 from briefgen.chunking import SENTENCE_END
 from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
-from briefgen.schema import Draft, DraftActor, is_iso_date
+from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
 
 
 def _writes(source: str, phrase: str) -> bool:
@@ -249,6 +250,68 @@ def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftA
     return kept, notes
 
 
+def _forms(actor: DraftActor) -> list[str]:
+    """The ways the text may write an actor: name, aliases, and a person's surname."""
+    forms = [actor.name, *actor.aliases]
+    if actor.kind == "person" and len(actor.name.split()) > 1:
+        forms.append(actor.name.split()[-1])
+    return [f for f in forms if len(f) > 1]
+
+
+def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftActor | None:
+    """The one listed actor an attribution names, or None when it names none or several.
+
+    A pronoun is the person named last before the quotation, in its paragraph or the one
+    before; further back, or naming nobody listed, it is left unresolved.
+    """
+    if said.name is not None:
+        named = [a for a in actors if any(_writes(said.name, f) for f in _forms(a))]
+        return named[0] if len(named) == 1 else None
+    start = source.rfind("\n", 0, max(0, source.rfind("\n", 0, said.opening) - 1)) + 1
+    window = source[start : said.opening]
+    last: dict[str, int] = {}
+    for actor in actors:
+        if actor.kind == "person":
+            for form in _forms(actor):
+                for found in re.finditer(rf"\b{re.escape(form)}\b", window):
+                    last[actor.name] = max(last.get(actor.name, -1), found.start())
+    if not last:
+        return None
+    latest = max(last, key=last.__getitem__)
+    return next(a for a in actors if a.name == latest)
+
+
+def _speakers_from_text(
+    positions: list[DraftPosition], actors: list[DraftActor], source: str
+) -> tuple[list[DraftPosition], list[str]]:
+    """Give each quotation the speaker the text attributes it to, and each speaker a quote once.
+
+    A small model hands a quotation to the organisation or person the paragraph is about
+    (Hutchison's "AARP's new and welcome position ..." given to AARP): the attribution next to
+    the quotation marks ("she said", "Menendez said") decides, when it names a listed actor.
+    """
+    kept: list[DraftPosition] = []
+    seen: set[tuple[str, str]] = set()
+    notes: list[str] = []
+    for i, position in enumerate(positions, 1):
+        start = source.find(position.quote) if position.quote.strip() else -1
+        said = attribution(source, start, start + len(position.quote)) if start >= 0 else None
+        speaker = _speaker(said, actors, source) if said else None
+        if speaker is not None and speaker.name != position.actor:
+            notes.append(
+                f"positions[{i}]: the text gives these words to {speaker.name}, not to "
+                f"{position.actor}; speaker changed"
+            )
+            position = position.model_copy(update={"actor": speaker.name})
+        key = (position.actor.casefold(), position.quote.strip().casefold())
+        if key in seen:
+            notes.append(f"positions[{i}]: dropped, the same words of {position.actor} twice")
+            continue
+        seen.add(key)
+        kept.append(position)
+    return kept, notes
+
+
 def repair(
     draft: Draft, source: str, anchor: str | None = None
 ) -> tuple[Draft, dict[str, str], list[str]]:
@@ -297,5 +360,7 @@ def repair(
     # Speakers and event actors follow the renames, so the repaired draft is consistent alone.
     events = [e.model_copy(update={"actors": [canonical(a) for a in e.actors]}) for e in events]
     positions = [p.model_copy(update={"actor": canonical(p.actor)}) for p in draft.positions]
+    positions, moved = _speakers_from_text(positions, actors, source)
+    notes += moved
     update = {"actors": actors, "source": meta, "key_events": events, "positions": positions}
     return draft.model_copy(update=update), renamed, notes

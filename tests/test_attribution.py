@@ -1,0 +1,77 @@
+"""Reading the speaker a text gives a quotation, in the shapes news prose writes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefgen.attribution import Attribution, attribution
+
+
+def _of(text: str, quote: str) -> Attribution | None:
+    start = text.index(quote)
+    return attribution(text, start, start + len(quote))
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "name"),
+    [
+        (
+            '"We have a little bit of time," said Jack Lew, director of the Office.',
+            "little bit",
+            "Jack Lew",
+        ),
+        (
+            "\u201cThe only oath we take is to the Constitution,\u201d explained newly-minted "
+            "Speaker John Boehner to the Post.",
+            "only oath",
+            "Speaker John Boehner",
+        ),
+        (
+            '"He does not support anything that would slash benefits," Carney said Friday.',
+            "slash benefits",
+            "Carney",
+        ),
+        (
+            'Meredith Vieira asked Trump, "You\'ve been privy to all of this?" He laughed.',
+            "privy to all",
+            "Meredith Vieira",
+        ),
+        ('Lew said: "We do have a challenge."', "a challenge", "Lew"),
+        # A quotation that goes on after its attribution keeps the speaker.
+        ('"It is a disgrace," Mr. Trump said. "She should get off."', "get off", "Mr. Trump"),
+        (
+            'Dallas Tea Party founder Phillip Dennis said "there was no proof" of it.',
+            "no proof",
+            "Phillip Dennis",
+        ),
+    ],
+)
+def test_a_named_speaker_beside_the_marks(text: str, quote: str, name: str) -> None:
+    found = _of(text, quote)
+    assert found is not None and found.name == name and found.pronoun is None
+
+
+def test_a_pronoun_is_returned_with_where_the_quotation_opens() -> None:
+    text = 'Hutchison spoke.\n\n"AARP\'s new and welcome position is a step," she said.'
+    found = _of(text, "new and welcome")
+    assert found == Attribution(pronoun="she", opening=text.index('"'))
+    text = 'He went on. He continued: "That she should say that?"'
+    assert _of(text, "she should") == Attribution(pronoun="he", opening=text.index('"'))
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        # Indirect speech and the reporter's own sentences have no quotation marks.
+        ("He said AARP remains opposed to cutting Social Security.", "AARP remains opposed"),
+        ('Residents oppose the plan. "We will not sleep," said Tom Reed.', "Residents oppose"),
+        # A straight mark that closes a quotation before the span does not open one.
+        ('"Yes," said Ann. The board voted no on the plan, "a loss," Bob said.', "board voted"),
+        # A descriptor, not a name: nothing to read.
+        ('"Faith made America strong," the Texas governor continues.', "Faith made"),
+        # An attribution in another paragraph is not beside the quotation.
+        ('Ann Lee said:\n\n"We will appeal the ruling."', "will appeal"),
+    ],
+)
+def test_no_speaker_when_the_text_writes_none_beside_the_marks(text: str, quote: str) -> None:
+    assert _of(text, quote) is None
