@@ -190,7 +190,7 @@ def test_a_position_whose_speaker_the_source_never_names_is_dropped() -> None:
     settings = SETTINGS.replace(max_attempts=1)
     briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
     assert [p.actor for p in briefing.positions] == ["Maria Lopez"]
-    assert 'dropped positions[2]: the source never names "Apple Inc. executive"' in (
+    assert 'repaired: positions[2] dropped: the source never names "Apple Inc. executive"' in (
         briefing.meta.warnings
     )
 

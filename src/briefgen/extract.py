@@ -224,7 +224,9 @@ class Session:
                 if grounding.locate(speaker, source).status == "missing":
                     # Every position names one of the actors; a speaker the text never
                     # names is invented, and so is what the brief would say they said.
-                    warnings.append(f'dropped positions[{i}]: the source never names "{speaker}"')
+                    warnings.append(
+                        f'repaired: positions[{i}] dropped: the source never names "{speaker}"'
+                    )
                     continue
                 actors.append(Actor(name=speaker, role=None, kind="other"))
                 known.add(speaker)
