@@ -196,6 +196,32 @@ def test_a_quotation_goes_to_the_speaker_the_text_names_beside_it() -> None:
     ]
 
 
+def test_she_said_is_the_person_named_last_before_the_quotation() -> None:
+    source = (
+        "AARP shifts on Social Security\n\n"
+        "Sen. Kay Bailey Hutchison said Friday that the AARP has marked a shift.\n\n"
+        '"AARP\'s new and welcome position is a positive step," she said in a statement.\n\n'
+        'Asked about it, Carney said the president "supports measures to strengthen it."'
+    )
+    actors = [
+        {"name": "AARP", "kind": "organization", "role": "seniors lobby", "aliases": []},
+        {"name": "Kay Bailey Hutchison", "kind": "person", "role": "senator", "aliases": []},
+    ]
+    welcome = "AARP's new and welcome position is a positive step"
+    positions = [
+        {"actor": "AARP", "quote": welcome, "stance": "AARP welcomes the plan."},
+        # Carney is not listed: his words stay where the model put them, for review to judge.
+        {"actor": "AARP", "quote": "supports measures to strengthen it", "stance": "It helps."},
+    ]
+    answer = draft(actors=actors, positions=positions, key_events=[], open_questions=[])
+    repaired, _, notes = repair.repair(Draft.model_validate(answer), source)
+    assert [p.actor for p in repaired.positions] == ["Kay Bailey Hutchison", "AARP"]
+    assert notes == [
+        "positions[1]: the text gives these words to Kay Bailey Hutchison, not to AARP; speaker "
+        "changed"
+    ]
+
+
 def test_job_title_as_position_is_named() -> None:
     positions = [
         {
