@@ -222,6 +222,51 @@ def test_she_said_is_the_person_named_last_before_the_quotation() -> None:
     ]
 
 
+def _speakers(source: str, actors: list[dict[str, Any]], positions: list[dict[str, Any]]):
+    answer = draft(actors=actors, positions=positions, key_events=[], open_questions=[])
+    repaired, _, notes = repair.repair(Draft.model_validate(answer), source)
+    return repaired, notes
+
+
+def _person(name: str) -> dict[str, Any]:
+    return {"name": name, "kind": "person", "role": "", "aliases": []}
+
+
+def test_a_quoted_person_the_list_lacks_is_added_when_the_text_names_them_in_full() -> None:
+    source = (
+        "Blumenthal under fire\n\n"
+        'Sen. John Cornyn, R-TX, who heads the GOP campaign committee, said Tuesday, "I think '
+        "it's a blockbuster revelation,\" of Richard Blumenthal."
+    )
+    quote = "I think it's a blockbuster revelation"
+    positions = [{"actor": "Richard Blumenthal", "quote": quote, "stance": "It is big news."}]
+    repaired, notes = _speakers(source, [_person("Richard Blumenthal")], positions)
+    assert [a.name for a in repaired.actors] == ["Richard Blumenthal", "John Cornyn"]
+    assert [p.actor for p in repaired.positions] == ["John Cornyn"]
+    assert notes[0] == 'actors: added "John Cornyn", whom the text quotes'
+
+
+def test_he_said_is_the_subject_of_the_paragraph_before_not_the_last_name() -> None:
+    source = (
+        "Perry ad\n\nRick Perry has stepped up his attacks on Barack Obama. On Tuesday he "
+        'decried the Obama administration\'s decision.\n\n"This is the latest example," he said.'
+    )
+    positions = [{"actor": "Barack Obama", "quote": "This is the latest example", "stance": "s"}]
+    actors = [_person("Rick Perry"), _person("Barack Obama")]
+    repaired, _ = _speakers(source, actors, positions)
+    assert [p.actor for p in repaired.positions] == ["Rick Perry"]
+
+
+def test_a_surname_two_people_share_points_at_neither() -> None:
+    source = (
+        "Liz Cheney and Mary Cheney disagree.\n\nOn Friday, Cheney issued a statement.\n\n"
+        '"I am not pro-gay marriage," she said.'
+    )
+    positions = [{"actor": "Mary Cheney", "quote": "I am not pro-gay marriage", "stance": "s"}]
+    repaired, notes = _speakers(source, [_person("Liz Cheney"), _person("Mary Cheney")], positions)
+    assert [p.actor for p in repaired.positions] == ["Mary Cheney"] and notes == []
+
+
 def test_job_title_as_position_is_named() -> None:
     positions = [
         {
@@ -493,9 +538,12 @@ def test_a_surname_inside_another_actors_title_is_still_added() -> None:
     }
     source = PERRY + " Obama campaign aide Robert Gibbs answered the Harbor Port Authority."
     repaired, _, notes = repair.repair(Draft.model_validate(draft(**only)), source)
-    assert [a.name for a in repaired.actors][-1] == "Obama"
+    assert [a.name for a in repaired.actors] == ["Robert Gibbs", "Harbor Port Authority", "Obama"]
     # "Obama" is added; no part of the listed "Harbor Port Authority" is.
-    assert notes == ['actors: added "Obama", whom the summary names']
+    assert notes == [
+        'actors[1]: "Obama campaign aide Robert Gibbs" written "Robert Gibbs", without the title',
+        'actors: added "Obama", whom the summary names',
+    ]
 
 
 _BYLINE = (
@@ -545,3 +593,30 @@ def test_a_passage_offered_for_copying_fits_the_quote_field() -> None:
     offered = problem.split("own words: ")[1].strip('."')
     assert len(offered) <= QUOTE_MAX_CHARS and offered in source
     assert offered.endswith("wrestling executive")  # cut at a word, not inside one
+
+
+@pytest.mark.parametrize(
+    ("name", "bare"),
+    [
+        ("Obama campaign aide Robert Gibbs", "Robert Gibbs"),
+        ("Sen. John Cornyn", "John Cornyn"),
+        ("White House Press Secretary Jay Carney", "Jay Carney"),
+        ("Dallas Tea Party founder Phillip Dennis", "Phillip Dennis"),
+        ("Charles de Gaulle", "Charles de Gaulle"),
+        ("Kay Bailey Hutchison", "Kay Bailey Hutchison"),
+    ],
+)
+def test_bare_name_leaves_out_the_role_written_before_a_name(name: str, bare: str) -> None:
+    assert repair.bare_name(name) == bare
+
+
+def test_a_role_before_a_name_goes_to_the_role_field_when_it_is_empty() -> None:
+    source = PERRY + " Dallas Tea Party founder Phillip Dennis spoke. Phillip Dennis left."
+    actors = [{"name": "Dallas Tea Party founder Phillip Dennis", "kind": "person", "role": ""}]
+    only = {"actors": [{**actors[0], "aliases": []}], "positions": [], "key_events": []}
+    repaired, renamed, _ = repair.repair(Draft.model_validate(draft(**only)), source)
+    assert (repaired.actors[0].name, repaired.actors[0].role) == (
+        "Phillip Dennis",
+        "Dallas Tea Party founder",
+    )
+    assert renamed["dallas tea party founder phillip dennis"] == "Phillip Dennis"

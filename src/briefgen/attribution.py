@@ -25,15 +25,18 @@ _VERBS = (
 _NAME = r"[A-Z][\w.'\u2019\-]*(?:[ \t]+(?:[A-Z][\w.'\u2019\-]*|de|van|von|al|bin))*"
 #: Up to four lowercase words between a verb and the name: "explained newly-minted Speaker".
 _DESCRIPTORS = r"(?:[a-z][\w\-]*[ \t]+){0,4}"
+#: Asides between a name and its verb: ``Sen. John Cornyn, R-TX, who heads the committee, said``.
+_ASIDES = r"(?:,[^,.!?\"\u201c\u201d]{1,80})*,?"
 _AFTER = (
     re.compile(rf"^[ \t]*(?P<pronoun>he|she)[ \t]+(?:{_VERBS})\b"),
     re.compile(rf"^[ \t]*(?:{_VERBS})[ \t]+{_DESCRIPTORS}(?P<name>{_NAME})"),
-    re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]+(?:{_VERBS})\b"),
+    re.compile(rf"^[ \t]*(?P<name>{_NAME}){_ASIDES}[ \t]+(?:{_VERBS})\b"),
 )
 #: An attribution that ends right before the opening mark: ``Lew said: "``, ``Vieira asked
 #: Trump, "``, or a sentence of its own before a quotation that goes on: ``Perry said. "``.
 _BEFORE = re.compile(
-    rf"(?:(?P<pronoun>\b[Hh]e|\b[Ss]he)|(?P<name>{_NAME}))[ \t]+(?:\w+[ \t]+)?(?:{_VERBS})\b"
+    rf"(?:(?P<pronoun>\b[Hh]e|\b[Ss]he)|(?P<name>{_NAME}){_ASIDES})[ \t]+(?:\w+[ \t]+)?"
+    rf"(?:{_VERBS})\b"
     rf"[^.!?{_STRAIGHT}{_OPENING}{_CLOSING}]{{0,60}}[:,.]?[ \t]*$"
 )
 

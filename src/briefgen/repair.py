@@ -76,14 +76,16 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
             else:
                 notes.append(f'actors[{i}]: dropped "{name}", which the source does not contain')
                 continue
-        words = name.split()
-        if actor.kind == "person" and len(words) > 2 and words[0].casefold() in _HONORIFICS:
-            bare = " ".join(words[1:])  # "Sen. Kay Bailey Hutchison": the name, as written too
-            if _writes(source, bare):
-                renamed[name.casefold()] = bare
-                notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
-                actor = actor.model_copy(update={"name": bare})
-                name = bare
+        # "Sen. Kay Bailey Hutchison", "Obama campaign aide Robert Gibbs": the name alone, when
+        # the text writes it so too; one entry naming two people ("... McCain and Jeff Flake")
+        # is not cut down to one of them.
+        bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
+        if bare != name and len(bare.split()) > 1 and _writes(source, bare):
+            renamed[name.casefold()] = bare
+            notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
+            title = name[: len(name) - len(bare)].strip()
+            actor = actor.model_copy(update={"name": bare, "role": actor.role or title})
+            name = bare
         if name.casefold() in listed:
             renamed.setdefault(name.casefold(), listed[name.casefold()])
             notes.append(f'actors[{i}]: dropped "{name}", listed twice')
@@ -140,6 +142,35 @@ _HONORIFICS = frozenset(
         *("gen.", "general", "chancellor", "minister", "premier", "king", "queen", "pope"),
     ]
 )
+#: Role words news prose writes before a name ("Press Secretary Jay Carney"), folded, no dot.
+_ROLE_WORDS = frozenset(
+    [
+        *(h.rstrip(".") for h in _HONORIFICS),
+        *("speaker", "press", "spokesman", "spokeswoman", "leader", "chairman", "chairwoman"),
+        *("director", "sheriff", "ambassador", "host", "founder", "organizer", "aide", "rep"),
+    ]
+)
+#: Lowercase words inside a name ("Charles de Gaulle").
+_PARTICLES = frozenset(
+    ["de", "van", "von", "der", "den", "al", "bin", "da", "di", "la", "le", "du"]
+)
+
+
+def bare_name(name: str) -> str:
+    """A person's name without the role or title written before it.
+
+    "Obama campaign aide Robert Gibbs" gives "Robert Gibbs", "Sen. John Cornyn" "John Cornyn",
+    "White House Press Secretary Jay Carney" "Jay Carney".
+    """
+    words = name.split()
+    cut = 0
+    for i, word in enumerate(words[:-1]):
+        lower = word[:1].islower() and word not in _PARTICLES
+        if lower or word.casefold().rstrip(".") in _ROLE_WORDS:
+            cut = i + 1
+    return " ".join(words[cut:])
+
+
 #: Capitalised words that start a sentence or name no one.
 _NOT_NAMES = frozenset(
     [
@@ -259,45 +290,72 @@ def _forms(actor: DraftActor) -> list[str]:
 
 
 def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftActor | None:
-    """The one listed actor an attribution names, or None when it names none or several.
+    """The actor an attribution names: a listed one, or a person the text names in full.
 
-    A pronoun is the person named last before the quotation, in its paragraph or the one
-    before; further back, or naming nobody listed, it is left unresolved.
+    A name that fits several listed actors is left unresolved. One that fits none is a new
+    person when the attribution writes a title before it ("Sen. John Cornyn") or the text also
+    writes the surname alone, and the name is two or three words the text contains. A pronoun
+    is the person named last before the quotation, in its paragraph or the one before;
+    further back, or naming nobody listed, it is left unresolved.
     """
     if said.name is not None:
         named = [a for a in actors if any(_writes(said.name, f) for f in _forms(a))]
-        return named[0] if len(named) == 1 else None
-    start = source.rfind("\n", 0, max(0, source.rfind("\n", 0, said.opening) - 1)) + 1
-    window = source[start : said.opening]
-    last: dict[str, int] = {}
-    for actor in actors:
-        if actor.kind == "person":
-            for form in _forms(actor):
-                for found in re.finditer(rf"\b{re.escape(form)}\b", window):
-                    last[actor.name] = max(last.get(actor.name, -1), found.start())
-    if not last:
+        if named:
+            return named[0] if len(named) == 1 else None
+        bare = bare_name(said.name)
+        words = bare.split()
+        titled = bare != said.name or _person_named(bare, source) is not None
+        if titled and len(words) in (2, 3) and not _NOT_NAMES & {w.casefold() for w in words}:
+            return DraftActor(name=bare, kind="person", role="", aliases=[])
         return None
-    latest = max(last, key=last.__getitem__)
-    return next(a for a in actors if a.name == latest)
+    # Forms two people share ("Cheney" for Liz and Mary) point at neither.
+    forms = [(f, a) for a in actors if a.kind == "person" for f in _forms(a)]
+    owners: dict[str, set[str]] = {}
+    for form, actor in forms:
+        owners.setdefault(form, set()).add(actor.name)
+    unique = [(f, a) for f, a in forms if len(owners[f]) == 1]
+    paragraph = source.rfind("\n", 0, said.opening) + 1
+    previous = source[:paragraph].rstrip()  # the blank lines between paragraphs left out
+    before = previous.rfind("\n") + 1
+    # The quotation's own paragraph first, then the one before: there the subject, the person
+    # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
+    for window in (source[paragraph : said.opening], previous[before:]):
+        first = [
+            (m.start(), a)
+            for f, a in unique
+            for m in [re.search(rf"\b{re.escape(f)}\b", window)]
+            if m
+        ]
+        if first:
+            return min(first, key=lambda found: found[0])[1]
+    return None
 
 
 def _speakers_from_text(
     positions: list[DraftPosition], actors: list[DraftActor], source: str
-) -> tuple[list[DraftPosition], list[str]]:
+) -> tuple[list[DraftPosition], list[DraftActor], list[str]]:
     """Give each quotation the speaker the text attributes it to, and each speaker a quote once.
 
     A small model hands a quotation to the organisation or person the paragraph is about
     (Hutchison's "AARP's new and welcome position ..." given to AARP): the attribution next to
-    the quotation marks ("she said", "Menendez said") decides, when it names a listed actor.
+    the quotation marks ("she said", "Menendez said") decides. Returns the positions, the
+    speakers it adds to the actors (named in full by the text, not yet listed) and its notes.
     """
     kept: list[DraftPosition] = []
+    added: list[DraftActor] = []
     seen: set[tuple[str, str]] = set()
     notes: list[str] = []
     for i, position in enumerate(positions, 1):
-        start = source.find(position.quote) if position.quote.strip() else -1
-        said = attribution(source, start, start + len(position.quote)) if start >= 0 else None
-        speaker = _speaker(said, actors, source) if said else None
+        found = grounding.locate(position.quote, source) if position.quote.strip() else None
+        said = None
+        if found is not None and found.status in ("exact", "normalized"):
+            assert found.start is not None and found.end is not None
+            said = attribution(source, found.start, found.end)
+        speaker = _speaker(said, [*actors, *added], source) if said else None
         if speaker is not None and speaker.name != position.actor:
+            if speaker not in actors and speaker not in added:
+                added.append(speaker)
+                notes.append(f'actors: added "{speaker.name}", whom the text quotes')
             notes.append(
                 f"positions[{i}]: the text gives these words to {speaker.name}, not to "
                 f"{position.actor}; speaker changed"
@@ -309,7 +367,7 @@ def _speakers_from_text(
             continue
         seen.add(key)
         kept.append(position)
-    return kept, notes
+    return kept, added, notes
 
 
 def repair(
@@ -360,7 +418,7 @@ def repair(
     # Speakers and event actors follow the renames, so the repaired draft is consistent alone.
     events = [e.model_copy(update={"actors": [canonical(a) for a in e.actors]}) for e in events]
     positions = [p.model_copy(update={"actor": canonical(p.actor)}) for p in draft.positions]
-    positions, moved = _speakers_from_text(positions, actors, source)
-    notes += moved
+    positions, speakers, moved = _speakers_from_text(positions, actors, source)
+    actors, notes = [*actors, *speakers], [*notes, *moved]
     update = {"actors": actors, "source": meta, "key_events": events, "positions": positions}
     return draft.model_copy(update=update), renamed, notes
