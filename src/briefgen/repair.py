@@ -76,15 +76,21 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
             else:
                 notes.append(f'actors[{i}]: dropped "{name}", which the source does not contain')
                 continue
-        # "Sen. Kay Bailey Hutchison", "Obama campaign aide Robert Gibbs": the name alone, when
-        # the text writes it so too; one entry naming two people ("... McCain and Jeff Flake")
-        # is not cut down to one of them.
+        # "Sen. Kay Bailey Hutchison", "Press Secretary Jay Carney": the name alone, when the
+        # text writes it so too. Not when the words before it name someone else ("NAACP
+        # President", "Dallas Tea Party founder", "Texas Gov."): cut off, that organisation
+        # or place would be lost from the brief. Nor one entry naming two people.
         bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
-        if bare != name and len(bare.split()) > 1 and _writes(source, bare):
+        titles = name[: len(name) - len(bare)]
+        if (
+            bare != name
+            and _only_titles(titles)
+            and len(bare.split()) > 1
+            and _writes(source, bare)
+        ):
             renamed[name.casefold()] = bare
             notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
-            title = name[: len(name) - len(bare)].strip()
-            actor = actor.model_copy(update={"name": bare, "role": actor.role or title})
+            actor = actor.model_copy(update={"name": bare})
             name = bare
         if name.casefold() in listed:
             renamed.setdefault(name.casefold(), listed[name.casefold()])
@@ -169,6 +175,11 @@ def bare_name(name: str) -> str:
         if lower or word.casefold().rstrip(".") in _ROLE_WORDS:
             cut = i + 1
     return " ".join(words[cut:])
+
+
+def _only_titles(words: str) -> bool:
+    """True when ``words`` are titles and lowercase words only ("Sen.", "newly-minted Speaker")."""
+    return all(w[:1].islower() or w.casefold().rstrip(".") in _ROLE_WORDS for w in words.split())
 
 
 #: Capitalised words that start a sentence or name no one.
