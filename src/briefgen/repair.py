@@ -1,9 +1,9 @@
 """Fix in code what an answer gets wrong that needs no model, and say what was fixed.
 
 Pure. Actor names as the source writes them, each actor once, people the brief's own summary
-names, no role the text gives another actor, dates the text backs, text a length bound cut into
-a foreign script. A 1.5B model rarely fixed these when asked again, and every re-ask costs a whole
-answer (bench/RESULTS.md, v5).
+names, no role the text gives another actor, each quotation to the speaker the text names beside
+it, dates the text backs, text a length bound cut into a foreign script. A 1.5B model rarely
+fixed these when asked again, and every re-ask costs a whole answer (bench/RESULTS.md, v5).
 """
 
 from __future__ import annotations
@@ -306,8 +306,8 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     A name that fits several listed actors is left unresolved. One that fits none is a new
     person when the attribution writes a title before it ("Sen. John Cornyn") or the text also
     writes the surname alone, and the name is two or three words the text contains. A pronoun
-    is the person named last before the quotation, in its paragraph or the one before;
-    further back, or naming nobody listed, it is left unresolved.
+    is the listed person named first in the quotation's paragraph before its marks, else in the
+    paragraph before; further back, or naming nobody listed, it is left unresolved.
     """
     if said.name is not None:
         named = [a for a in actors if any(_writes(said.name, f) for f in _forms(a))]
@@ -363,7 +363,10 @@ def _speakers_from_text(
             assert found.start is not None and found.end is not None
             said = attribution(source, found.start, found.end)
         speaker = _speaker(said, [*actors, *added], source) if said else None
-        if speaker is not None and speaker.name != position.actor:
+        same = speaker is not None and position.actor.casefold() in {
+            f.casefold() for f in _forms(speaker)
+        }
+        if speaker is not None and not same:
             if speaker not in actors and speaker not in added:
                 added.append(speaker)
                 notes.append(f'actors: added "{speaker.name}", whom the text quotes')
