@@ -171,15 +171,19 @@ def bare_name(name: str) -> str:
     words = name.split()
     cut = 0
     for i, word in enumerate(words[:-1]):
-        lower = word[:1].islower() and word not in _PARTICLES
-        if lower or word.casefold().rstrip(".") in _ROLE_WORDS:
+        if _titular(word) and word not in _PARTICLES:
             cut = i + 1
     return " ".join(words[cut:])
 
 
+def _titular(word: str) -> bool:
+    """A word of a title or role, not of a name: lowercase, or a role word ("Sen.", "Press")."""
+    return word[:1].islower() or word.casefold().rstrip(".") in _ROLE_WORDS
+
+
 def _only_titles(words: str) -> bool:
     """True when ``words`` are titles and lowercase words only ("Sen.", "newly-minted Speaker")."""
-    return all(w[:1].islower() or w.casefold().rstrip(".") in _ROLE_WORDS for w in words.split())
+    return all(_titular(w) for w in words.split())
 
 
 #: Capitalised words that start a sentence or name no one.
