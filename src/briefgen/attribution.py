@@ -99,3 +99,14 @@ def attribution(source: str, start: int, end: int) -> Attribution | None:
             return Attribution(pronoun=found["pronoun"].casefold(), opening=opening)
         return Attribution(name=found["name"].rstrip(".,"), opening=opening)
     return None
+
+
+def lead_in(source: str, opening: int) -> tuple[str, str]:
+    """What a pronoun before or after the quotation opening at ``opening`` may refer back to.
+
+    The quotation's own paragraph up to its marks, then the paragraph before it (the blank lines
+    between paragraphs skipped): news prose names the speaker there.
+    """
+    begin, _ = _paragraph(source, opening)
+    previous = source[:begin].rstrip()
+    return source[begin:opening], previous[previous.rfind("\n") + 1 :]

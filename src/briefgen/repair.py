@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from briefgen import grounding
-from briefgen.attribution import Attribution, attribution
+from briefgen.attribution import Attribution, attribution, lead_in
 from briefgen.chunking import SENTENCE_END
 from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
 from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
@@ -329,12 +329,9 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     for form, actor in forms:
         owners.setdefault(form, set()).add(actor.name)
     unique = [(f, a) for f, a in forms if len(owners[f]) == 1]
-    paragraph = source.rfind("\n", 0, said.opening) + 1
-    previous = source[:paragraph].rstrip()  # the blank lines between paragraphs left out
-    before = previous.rfind("\n") + 1
     # The quotation's own paragraph first, then the one before: there the subject, the person
     # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
-    for window in (source[paragraph : said.opening], previous[before:]):
+    for window in lead_in(source, said.opening):
         first = [
             (m.start(), a)
             for f, a in unique
