@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.attribution import Attribution, attribution
+from briefgen.attribution import Attribution, attribution, quotations
 
 
 def _of(text: str, quote: str) -> Attribution | None:
@@ -49,6 +49,31 @@ def _of(text: str, quote: str) -> Attribution | None:
 def test_a_named_speaker_beside_the_marks(text: str, quote: str, name: str) -> None:
     found = _of(text, quote)
     assert found is not None and found.name == name and found.pronoun is None
+
+
+def test_the_subject_nearest_the_verb_speaks() -> None:
+    # Not the name the sentence opens with: "Of Obama" is whom he spoke of, "However" no one.
+    text = 'Of Obama, he said, "I want him to do well."'
+    assert _of(text, "want him") == Attribution(pronoun="he", opening=text.index('"'))
+    text = (
+        "However, AARP legislative policy director David Certner told Fox News that it needs a "
+        '"package of revenue and benefit adjustments."'
+    )
+    found = _of(text, "package of")
+    assert found is not None and found.name == "David Certner"
+
+
+def test_quotations_are_the_words_inside_each_pair_of_marks() -> None:
+    text = (
+        '"Yes," said Ann. \u201cWe will appeal,\u201d Bob said.\n'
+        "\u201cA quotation that runs on\n\n"
+        "\u201cinto the next paragraph,\u201d he said."
+    )
+    assert [text[a:b] for a, b in quotations(text)] == [
+        "Yes,",
+        "We will appeal,",
+        "into the next paragraph,",
+    ]
 
 
 def test_a_pronoun_is_returned_with_where_the_quotation_opens() -> None:

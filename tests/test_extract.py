@@ -41,6 +41,8 @@ def _fixes(*fixes: dict[str, object]) -> dict[str, object]:
     return completion({"fixes": [{**base, **f} for f in fixes]})
 
 
+#: Tom Reed's position: the text quotes him, so a draft without it is asked for his stance.
+REED = draft()["positions"][1]
 BAD_POSITIONS = [
     {
         "actor": "Maria Lopez",
@@ -56,12 +58,23 @@ BAD_POSITIONS = [
 ]
 
 
+def test_a_stance_the_model_never_writes_leaves_no_position() -> None:
+    # Asked for Tom Reed's stance, the model sends fixes without it, twice: the position code
+    # added for him holds no claim of the brief, so it goes, and he is not asked for again.
+    script = Script(completion(draft(positions=[draft()["positions"][0]])), *[_fixes({})] * 2)
+    briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert [p.actor for p in briefing.positions] == ["Maria Lopez"]
+    assert len(script.requests) == 2
+    assert "repaired: positions[2] dropped: no stance for Tom Reed" in briefing.meta.warnings
+
+
 def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     script = Script(
         completion(draft(positions=BAD_POSITIONS)),
         _fixes(
             {"quote": "This keeps the harbor competitive"},
             {"actor": "Residents of the Eastside district"},
+            {"stance": "Residents fear years of lost sleep."},
         ),
     )
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
@@ -74,8 +87,15 @@ def test_problems_with_single_items_are_fixed_item_by_item() -> None:
             "Residents of the Eastside district oppose",
             "exact",
         ),
+        # The answer left out Tom Reed, whom the text quotes: code added his words, the model
+        # wrote what he wants.
+        ("Tom Reed", "We will not sleep for years", "exact"),
     ]
-    assert briefing.meta.warnings == []
+    assert briefing.positions[2].position == "Residents fear years of lost sleep."
+    assert briefing.meta.warnings == [
+        'repaired: positions[3]: added, the text quotes Tom Reed ("We will not sleep for years") '
+        "and the answer gave no position of theirs"
+    ]
     second = script.bodies()[1]
     # The re-ask asks for fixes only, never the whole draft again.
     assert second["response_format"]["json_schema"]["name"] == "DraftFixes"
@@ -87,12 +107,14 @@ def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     ask = messages[3]["content"]
     assert '1. positions[1]: the quote "The harbor must stay competitive at all costs"' in ask
     assert '2. positions[2]: "Jane Doe" is not in actors' in ask
+    assert '3. positions[3]: the text quotes Tom Reed: "We will not sleep for years"; write' in ask
 
 
 def test_a_fix_may_drop_its_item() -> None:
-    script = Script(completion(draft(positions=BAD_POSITIONS[:1])), _fixes({"drop": True}))
+    positions = [BAD_POSITIONS[0], REED]
+    script = Script(completion(draft(positions=positions)), _fixes({"drop": True}))
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
-    assert briefing.positions == [] and briefing.meta.attempts == 2
+    assert [p.actor for p in briefing.positions] == ["Tom Reed"] and briefing.meta.attempts == 2
     assert briefing.meta.warnings == [
         "repaired: positions[1] dropped by the model when asked to fix it"
     ]
@@ -108,7 +130,7 @@ def test_fixes_that_fix_nothing_end_the_reasks() -> None:
 def test_repairs_made_before_the_fixes_stay_in_the_warnings() -> None:
     actors = [*draft()["actors"], draft()["actors"][2]]  # Tom Reed twice: repaired in code
     script = Script(
-        completion(draft(actors=actors, positions=BAD_POSITIONS[:1])),
+        completion(draft(actors=actors, positions=[BAD_POSITIONS[0], REED])),
         _fixes({"quote": "This keeps the harbor competitive"}),
     )
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())

@@ -12,6 +12,10 @@ import briefgen
 from briefgen import dates, repair, review
 from briefgen.schema import QUOTE_MAX_CHARS, Draft
 
+#: Tom Reed's position, for drafts whose first position is the one under test: a speaker the
+#: text quotes but the draft leaves out would be a problem of its own.
+REED = draft()["positions"][1]
+
 
 def _problems(answer: dict[str, Any], anchor: str | None = None) -> list[str]:
     return review.review(json.dumps(answer), SOURCE, anchor=anchor).problems
@@ -267,6 +271,51 @@ def test_a_surname_two_people_share_points_at_neither() -> None:
     assert [p.actor for p in repaired.positions] == ["Mary Cheney"] and notes == []
 
 
+AARP = (
+    "AARP pushes back\n\n"
+    "White House Press Secretary Jay Carney spoke on Friday.\n\n"
+    '"The president supports measures to strengthen Social Security," Carney said Friday.\n\n'
+    '"We have a little bit of time," said Jack Lew, director of the Office. "Scare quotes"\n\n'
+    'AARP CEO Barry Rand called the article "misleading."'
+)
+
+
+def test_speakers_the_text_quotes_without_a_position_are_found() -> None:
+    # Listed actors first, in the draft's order; then people the text names in full ("Carney
+    # said" is Jay Carney, whom the text titles); scare quotes and unnamed speakers never.
+    actors = [_person("Barry Rand"), _person("Jack Lew")]
+    found = repair.unquoted_speakers(Draft.model_validate(draft(actors=actors, positions=[])), AARP)
+    assert [(s.name, AARP[a:b]) for s, a, b in found] == [
+        ("Jack Lew", "We have a little bit of time,"),
+        ("Jay Carney", "The president supports measures to strengthen Social Security,"),
+    ]
+    lew = {"actor": "Jack Lew", "quote": "We have a little bit of time", "stance": "He waits."}
+    with_lew = Draft.model_validate(draft(actors=actors, positions=[lew]))
+    assert [s.name for s, _, _ in repair.unquoted_speakers(with_lew, AARP)] == ["Jay Carney"]
+
+
+def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> None:
+    lew = {"actor": "Jack Lew", "quote": "We have a little bit of time", "stance": "He waits."}
+    answer = draft(actors=[_person("Jack Lew")], positions=[lew], key_events=[])
+    answer["open_questions"] = []
+    result = review.review(json.dumps(answer), AARP)
+    assert result.draft is not None
+    assert [(p.actor, p.quote, p.stance) for p in result.draft.positions] == [
+        ("Jack Lew", "We have a little bit of time", "He waits."),
+        ("Jay Carney", "The president supports measures to strengthen Social Security", ""),
+    ]
+    assert [a.name for a in result.draft.actors] == ["Jack Lew", "Jay Carney"]
+    assert result.problems == [
+        'positions[2]: the text quotes Jay Carney: "The president supports measures to '
+        'strengthen Social Security"; write the stance, one full sentence saying what they said '
+        "or want."
+    ]
+    assert result.repairs[-1].startswith("positions[2]: added, the text quotes Jay Carney")
+    # A full draft has no room: the draft's own bound holds.
+    full = Draft.model_validate(draft(actors=[_person("Jack Lew")], positions=[lew] * 4))
+    assert review.with_unquoted_speakers(full, AARP) == (full, [])
+
+
 def test_job_title_as_position_is_named() -> None:
     positions = [
         {
@@ -274,6 +323,7 @@ def test_job_title_as_position_is_named() -> None:
             "quote": "This keeps the harbor competitive",
             "position": "The authority\u2019s chair",
         },
+        REED,
     ]
     problems = _problems(draft(positions=positions))
     assert problems == [
@@ -295,7 +345,8 @@ def test_job_title_as_position_is_named() -> None:
 )
 def test_short_stance_is_a_title(stance: str, flagged: bool) -> None:
     positions = [
-        {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive", "stance": stance}
+        {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive", "stance": stance},
+        REED,
     ]
     assert bool(_problems(draft(positions=positions))) is flagged
 
@@ -313,6 +364,7 @@ def test_paraphrased_quote_names_the_real_passage() -> None:
             "quote": "We will not sleep for many years",
             "position": "Residents fear lost sleep.",
         },
+        draft()["positions"][0],
     ]
     (problem,) = _problems(draft(positions=positions))
     assert problem.startswith('positions[1]: the quote "We will not sleep for many years"')
@@ -325,7 +377,7 @@ def test_actor_not_in_source_and_unknown_speaker() -> None:
         {"name": "John Smith", "kind": "person", "role": "mayor", "aliases": []},
     ]
     quote = "Residents of the Eastside district oppose the plan"  # no speaker beside it
-    positions = [{"actor": "Jane Doe", "quote": quote, "position": "p"}]
+    positions = [{"actor": "Jane Doe", "quote": quote, "position": "p"}, *draft()["positions"]]
     result = _review(draft(actors=actors, positions=positions))
     assert result.repairs == ['actors[4]: dropped "John Smith", which the source does not contain']
     assert result.draft is not None and "John Smith" not in [a.name for a in result.draft.actors]
@@ -347,6 +399,7 @@ def test_fuzzy_quote_is_replaced_by_the_matched_span() -> None:
             "quote": "This keeps the harbour competitive",
             "position": "Night shipping keeps the harbor competitive.",
         },
+        REED,
     ]
     (problem,) = _problems(draft(positions=positions))
     assert problem == (
@@ -375,7 +428,7 @@ def test_actor_with_title_takes_the_written_name() -> None:
         {**draft()["actors"][1], "name": "Chair Maria Lopez", "aliases": []},
         draft()["actors"][2],
     ]
-    positions = [{**draft()["positions"][0], "actor": "Chair Maria Lopez"}]
+    positions = [{**draft()["positions"][0], "actor": "Chair Maria Lopez"}, REED]
     result = _review(draft(actors=actors, positions=positions))
     assert result.ok
     assert result.repairs == [

@@ -239,9 +239,15 @@ def test_publication_date_from_html_anchors_the_prompt_and_shows_in_the_brief(tm
         "title": "Storm floods harbour",
         "summary": "A storm flooded the harbour.",
         "source": {"title": None, "author": None, "date": None, "genre": None},
-        "actors": [],
+        "actors": [{"name": "Ana Ruiz", "kind": "person", "role": "mayor", "aliases": []}],
         "key_events": [],
-        "positions": [],
+        "positions": [
+            {
+                "actor": "Ana Ruiz",
+                "quote": "We have never seen the water this high",
+                "stance": "The mayor says the water has never been this high.",
+            }
+        ],
         "open_questions": [],
     }
     script = Script(completion(answer))

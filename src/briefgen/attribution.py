@@ -34,10 +34,16 @@ _AFTER = (
 )
 #: An attribution that ends right before the opening mark: ``Lew said: "``, ``Vieira asked
 #: Trump, "``, or a sentence of its own before a quotation that goes on: ``Perry said. "``.
-_BEFORE = re.compile(
-    rf"(?:(?P<pronoun>\b[Hh]e|\b[Ss]he)|(?P<name>{_NAME}){_ASIDES})[ \t]+(?:\w+[ \t]+)?"
-    rf"(?:{_VERBS})\b"
+#: The subject nearest the verb wins: ``Of Obama, he said, "`` is his, not Obama's, and
+#: ``However, AARP's director David Certner told Fox News that ... "`` is Certner's.
+_SAID_BEFORE = (
+    rf"[ \t]+(?:\w+[ \t]+)?(?:{_VERBS})\b"
     rf"[^.!?{_STRAIGHT}{_OPENING}{_CLOSING}]{{0,60}}[:,.]?[ \t]*$"
+)
+_BEFORE = (
+    re.compile(rf"\b(?P<pronoun>[Hh]e|[Ss]he){_SAID_BEFORE}"),
+    re.compile(rf"(?P<name>{_NAME}){_SAID_BEFORE}"),
+    re.compile(rf"(?P<name>{_NAME}){_ASIDES}{_SAID_BEFORE}"),
 )
 
 
@@ -94,11 +100,30 @@ def attribution(source: str, start: int, end: int) -> Attribution | None:
                 return Attribution(pronoun=groups["pronoun"], opening=opening)
             return Attribution(name=groups["name"].rstrip(".,"), opening=opening)
     begin, _ = _paragraph(source, opening)
-    if found := _BEFORE.search(source[begin:opening]):
-        if found["pronoun"]:
-            return Attribution(pronoun=found["pronoun"].casefold(), opening=opening)
-        return Attribution(name=found["name"].rstrip(".,"), opening=opening)
+    for pattern in _BEFORE:
+        if found := pattern.search(source[begin:opening]):
+            groups = found.groupdict()
+            if groups.get("pronoun"):
+                return Attribution(pronoun=groups["pronoun"].casefold(), opening=opening)
+            return Attribution(name=groups["name"].rstrip(".,"), opening=opening)
     return None
+
+
+_PAIRS = re.compile(
+    rf"{_OPENING}([^{_OPENING}{_CLOSING}\n]+){_CLOSING}|{_STRAIGHT}([^{_STRAIGHT}\n]+){_STRAIGHT}"
+)
+
+
+def quotations(source: str) -> list[tuple[int, int]]:
+    """The offsets of the words inside each pair of quotation marks, in reading order.
+
+    A pair never spans paragraphs: a quotation that runs on into the next paragraph is left out
+    until its marks close.
+    """
+    return [
+        found.span(1) if found.group(1) is not None else found.span(2)
+        for found in _PAIRS.finditer(source)
+    ]
 
 
 def lead_in(source: str, opening: int) -> tuple[str, str]:

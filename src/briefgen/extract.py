@@ -220,6 +220,10 @@ class Session:
         positions = []
         for i, p in enumerate(draft.positions, 1):
             speaker = canonical(p.actor)
+            if not p.stance.strip():
+                # Added for a speaker the answer left out; the model never wrote the stance.
+                warnings.append(f"repaired: positions[{i}] dropped: no stance for {speaker}")
+                continue
             if speaker not in known:
                 if grounding.locate(speaker, source).status == "missing":
                     # Every position names one of the actors; a speaker the text never

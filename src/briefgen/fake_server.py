@@ -22,7 +22,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.schema import Draft, DraftEvent, DraftPosition, DraftQuestion, DraftSource
+from briefgen.repair import unquoted_speakers
+from briefgen.review import fitting
+from briefgen.schema import (
+    MAX_POSITIONS,
+    Draft,
+    DraftEvent,
+    DraftPosition,
+    DraftQuestion,
+    DraftSource,
+)
 
 MODEL = "fake-model"
 UNGROUNDED_QUOTE = "These words were never written in the source at all."
@@ -99,7 +108,7 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
         return spans[i % len(spans)]
 
     title = first_line[: _max_len(Draft, "title")]
-    return {
+    draft: dict[str, Any] = {
         "title": title,
         "summary": pick(0)[: _max_len(Draft, "summary")],
         "source": {
@@ -121,6 +130,17 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
         "positions": [{"actor": name, "quote": pick(1), "stance": "They said this."}],
         "open_questions": [{"question": "What happens next?", "quote": pick(2)}],
     }
+    # Like a good model, a position for each speaker the text quotes by name (as many as fit).
+    actors, positions = list(draft["actors"]), list(draft["positions"])
+    for speaker, start, end in unquoted_speakers(Draft.model_validate(draft), source):
+        if len(positions) == MAX_POSITIONS:
+            break
+        if speaker.name not in (a["name"] for a in actors):
+            actors.append({"name": speaker.name, "kind": "person", "role": "", "aliases": []})
+        quote = fitting(source[start:end])
+        positions.append({"actor": speaker.name, "quote": quote, "stance": "They said this."})
+    draft.update(actors=actors, positions=positions)
+    return draft
 
 
 def completion(body: dict[str, Any], content: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from briefgen import grounding
-from briefgen.attribution import Attribution, attribution, lead_in
+from briefgen.attribution import Attribution, attribution, lead_in, quotations
 from briefgen.chunking import SENTENCE_END
 from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
 from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
@@ -304,6 +304,31 @@ def _forms(actor: DraftActor) -> list[str]:
     return [f for f in forms if len(f) > 1]
 
 
+#: Words before a name that make it the object of a phrase: "Of Obama, he said" is not Obama's.
+_PREPOSITIONS = frozenset(
+    ["of", "on", "about", "to", "with", "against", "at", "for", "from", "by", "toward", "than"]
+)
+
+
+def _subject(form: str, text: str) -> re.Match[str] | None:
+    """The first place ``text`` writes ``form`` other than after a preposition."""
+    for found in re.finditer(rf"\b{re.escape(form)}\b", text):
+        before = text[: found.start()].split()
+        if not before or before[-1].casefold() not in _PREPOSITIONS:
+            return found
+    return None
+
+
+def _full_name(surname: str, source: str) -> str | None:
+    """The full name the source writes for a surname alone ("Jay Carney" for "Carney")."""
+    for found in re.finditer(rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b", source):
+        first = found.group(1)
+        if not _titular(first) and first.casefold() not in _NOT_NAMES:
+            name = f"{first} {surname}"
+            return name if _person_named(name, source) else None
+    return None
+
+
 def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftActor | None:
     """The actor an attribution names: a listed one, or a person the text names in full.
 
@@ -318,6 +343,8 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
         if named:
             return named[0] if len(named) == 1 else None
         bare = bare_name(said.name)
+        if len(bare.split()) == 1:
+            bare = _full_name(bare, source) or bare  # "Carney said" of "Jay Carney"
         words = bare.split()
         titled = bare != said.name or _person_named(bare, source) is not None
         if titled and len(words) in (2, 3) and not _NOT_NAMES & {w.casefold() for w in words}:
@@ -332,12 +359,7 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     # The quotation's own paragraph first, then the one before: there the subject, the person
     # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
     for window in lead_in(source, said.opening):
-        first = [
-            (m.start(), a)
-            for f, a in unique
-            for m in [re.search(rf"\b{re.escape(f)}\b", window)]
-            if m
-        ]
+        first = [(m.start(), a) for f, a in unique for m in [_subject(f, window)] if m]
         if first:
             return min(first, key=lambda found: found[0])[1]
     return None
@@ -383,6 +405,37 @@ def _speakers_from_text(
         seen.add(key)
         kept.append(position)
     return kept, added, notes
+
+
+#: The fewest words a quotation needs to be someone's stated position, not a scare quote.
+_SPOKEN_WORDS = 5
+
+
+def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, int]]:
+    """Speakers the text quotes by name whom the draft gives no position, with their first words.
+
+    A small model lists the speakers and then gives positions to the first few it meets: the AARP
+    brief quoted no one of the White House, the House-reading brief nobody at all
+    (bench/RESULTS.md, v16). Each quotation of at least five words whose attribution names a
+    speaker (see :func:`_speaker`) counts; listed actors come first, in the draft's order, then
+    people the text names in full, in reading order. Returns ``(speaker, start, end)`` with the
+    offsets of the first such quotation, for the caller to ask for a stance.
+    """
+    spoken = {
+        f.casefold() for p in draft.positions for f in (p.actor, bare_name(p.actor)) if f.strip()
+    }
+    found: dict[str, tuple[DraftActor, int, int]] = {}
+    for start, end in quotations(source):
+        if len(source[start:end].split()) < _SPOKEN_WORDS:
+            continue
+        said = attribution(source, start, end)
+        speaker = _speaker(said, draft.actors, source) if said else None
+        if speaker is None or speaker.name in found:
+            continue
+        if not spoken & {f.casefold() for f in _forms(speaker)}:
+            found[speaker.name] = (speaker, start, end)
+    order = {a.name: i for i, a in enumerate(draft.actors)}
+    return sorted(found.values(), key=lambda f: order.get(f[0].name, len(order)))
 
 
 def repair(

@@ -15,8 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from briefgen import grounding
-from briefgen.repair import repair
-from briefgen.schema import MAX_FIXES, QUOTE_MAX_CHARS, Draft, DraftFixes
+from briefgen.repair import repair, unquoted_speakers
+from briefgen.schema import (
+    MAX_FIXES,
+    MAX_POSITIONS,
+    QUOTE_MAX_CHARS,
+    Draft,
+    DraftFixes,
+    DraftPosition,
+)
 
 #: Most problems listed in one re-ask: the model fixes a few things better than many.
 MAX_PROBLEMS = MAX_FIXES
@@ -87,20 +94,20 @@ def _quote_problem(label: str, quote: str, source: str) -> str | None:
         return None
     if found.status == "fuzzy" and found.start is not None and found.end is not None:
         # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
-        real = _fitting(source[found.start : found.end])
+        real = fitting(source[found.start : found.end])
         return (
             f'{label}: the quote "{quote}" is not copied exactly; replace it with the source\'s '
             f'own words: "{real}".'
         )
     near = grounding.closest_passage(quote, source)
-    hint = f' The closest passage in the source is: "{_fitting(near)}".' if near else ""
+    hint = f' The closest passage in the source is: "{fitting(near)}".' if near else ""
     return (
         f'{label}: the quote "{quote}" is not in the source; copy a passage exactly or drop '
         f"the item.{hint}"
     )
 
 
-def _fitting(passage: str) -> str:
+def fitting(passage: str) -> str:
     """``passage`` cut at a word to fit the quote field, so a re-ask never asks for more.
 
     A 162-character passage offered for a 160-character field could not be copied: under the
@@ -137,7 +144,42 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
     draft, problems = parse(content)
     if draft is None:
         return Review(None, problems)
-    return check(draft, source, anchor=anchor)
+    result = check(draft, source, anchor=anchor)
+    assert result.draft is not None
+    grown, added = with_unquoted_speakers(result.draft, source)
+    if not added:
+        return result
+    again = check(grown, source, anchor=anchor)
+    again.names = {**result.names, **again.names}
+    again.repairs = [*result.repairs, *added, *again.repairs]
+    return again
+
+
+def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]:
+    """``draft`` with a position, its stance left for the model, for each speaker it leaves out.
+
+    The quote and the speaker come from the text (see :func:`repair.unquoted_speakers`), so they
+    are grounded and attributed by construction; the empty stance is a problem :func:`check`
+    asks the model to fill. The draft's own bound holds (the one-page brief has room for that
+    many), and only a whole answer gets these, never a fix: a stance the model declined to
+    write is not asked for again.
+    """
+    room = MAX_POSITIONS - len(draft.positions)
+    found = unquoted_speakers(draft, source)[: max(room, 0)]
+    if not found:
+        return draft, []
+    actors, positions, notes = list(draft.actors), list(draft.positions), []
+    for speaker, start, end in found:
+        quote = fitting(source[start:end]).rstrip(" ,;:")
+        if speaker not in actors:
+            actors.append(speaker)
+            notes.append(f'actors: added "{speaker.name}", whom the text quotes')
+        positions.append(DraftPosition(actor=speaker.name, quote=quote, stance=""))
+        notes.append(
+            f'positions[{len(positions)}]: added, the text quotes {speaker.name} ("{quote[:60]}") '
+            "and the answer gave no position of theirs"
+        )
+    return draft.model_copy(update={"actors": actors, "positions": positions}), notes
 
 
 def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
@@ -162,7 +204,12 @@ def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
                 "(or add the speaker to actors)."
             )
         stance = position.stance.strip()
-        if speaker and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
+        if not stance:
+            problems.append(
+                f'{label}: the text quotes {speaker or position.actor}: "{position.quote}"; '
+                "write the stance, one full sentence saying what they said or want."
+            )
+        elif speaker and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
             problems.append(
                 f'{label}: the stance "{stance}" is a title, not what {speaker} said; write a '
                 "full sentence saying what they said or want, or drop the item."
