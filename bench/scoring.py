@@ -54,6 +54,18 @@ _GENERIC = frozenset(
 )
 
 
+#: A party's lawmakers are its members of either chamber: "House Republicans" are the story's
+#: "Republican Lawmakers", never the Democrats' or another party's.
+_LAWMAKERS = frozenset({"lawmaker", "legislator"})
+_CHAMBERS = frozenset({"house", "senate", "congress"})
+
+
+def _same_lawmakers(a: set[str], b: set[str]) -> bool:
+    """``a`` names a party's lawmakers and ``b`` the same party's members of one chamber."""
+    party = a - _LAWMAKERS
+    return bool(a & _LAWMAKERS and b & _CHAMBERS and party and party == b - _CHAMBERS)
+
+
 @dataclass(frozen=True)
 class Gold:
     """BASIL's annotations for one article."""
@@ -107,6 +119,8 @@ def same_entity(gold: str, found: str) -> bool:
     if not g or not f:
         return False
     gs, fs = set(g), set(f)
+    if _same_lawmakers(gs, fs) or _same_lawmakers(fs, gs):
+        return True
     return gs <= fs or fs <= gs or (g[-1] == f[-1] and g[-1] not in _GENERIC)
 
 

@@ -92,6 +92,11 @@ def _score(briefing: Briefing) -> scoring.ArticleScore:
         ("U.S. Congress", "Congress", True),
         ("Democratic Lawmakers", "Democrats", True),
         ("Republican Lawmakers", "Democratic lawmakers", False),
+        # A party's lawmakers are its members of one chamber, but not the other party's.
+        ("Republican Lawmakers", "House Republicans", True),
+        ("Senate Democrats", "Democratic lawmakers", True),
+        ("Republican Lawmakers", "House Democrats", False),
+        ("Senate Democrats", "House Democrats", False),
         ("Barack Obama", "Harry Reid", False),
         ("NAACP", "Tea Party", False),
         ("Tea Party", "", False),
