@@ -452,6 +452,10 @@ def test_a_title_the_source_writes_before_a_name_is_still_left_out() -> None:
     assert notes == [
         'actors[1]: "Sen. Kay Bailey Hutchison" written "Kay Bailey Hutchison", without the title'
     ]
+    # The title is told from the name by words, not by length: spacing does not matter.
+    spaced = [{**senator, "name": "Sen. Kay  Bailey Hutchison", "aliases": []}]
+    repaired, _, _ = repair.repair(Draft.model_validate(draft(**{**only, "actors": spaced})), source)
+    assert [a.name for a in repaired.actors] == ["Kay Bailey Hutchison"]
 
 
 def test_actor_listed_again_with_a_title_is_merged() -> None:

@@ -81,7 +81,8 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
         # President", "Dallas Tea Party founder", "Texas Gov."): cut off, that organisation
         # or place would be lost from the brief. Nor one entry naming two people.
         bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
-        titles = name[: len(name) - len(bare)]
+        words = name.split()
+        titles = " ".join(words[: len(words) - len(bare.split())])
         if (
             bare != name
             and _only_titles(titles)
