@@ -454,7 +454,9 @@ def test_a_title_the_source_writes_before_a_name_is_still_left_out() -> None:
     ]
     # The title is told from the name by words, not by length: spacing does not matter.
     spaced = [{**senator, "name": "Sen. Kay  Bailey Hutchison", "aliases": []}]
-    repaired, _, _ = repair.repair(Draft.model_validate(draft(**{**only, "actors": spaced})), source)
+    repaired, _, _ = repair.repair(
+        Draft.model_validate(draft(**{**only, "actors": spaced})), source
+    )
     assert [a.name for a in repaired.actors] == ["Kay Bailey Hutchison"]
 
 
