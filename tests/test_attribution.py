@@ -63,6 +63,12 @@ def test_the_subject_nearest_the_verb_speaks() -> None:
     assert found is not None and found.name == "David Certner"
 
 
+def test_verbs_of_an_address_attribute_too() -> None:
+    # The seed's "In his address ..., he highlighted yet another example of \u201c...\u201d".
+    text = "In his address, he highlighted an example of \u201cthe greatness of our people.\u201d"
+    assert _of(text, "greatness") == Attribution(pronoun="he", opening=text.index("\u201c"))
+
+
 def test_quotations_are_the_words_inside_each_pair_of_marks() -> None:
     text = (
         '"Yes," said Ann. \u201cWe will appeal,\u201d Bob said.\n'

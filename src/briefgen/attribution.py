@@ -19,7 +19,7 @@ _VERBS = (
     "said|says|told|tells|explained|added|asked|wrote|writes|argued|noted|stated|declared|"
     "insisted|warned|replied|responded|recalled|claimed|acknowledged|announced|admitted|"
     "conceded|countered|complained|suggested|urged|predicted|cautioned|continued|observed|"
-    "remarked|tweeted|posted"
+    "remarked|tweeted|posted|highlighted|emphasised|emphasized|stressed|regretted|lamented"
 )
 #: A name as news prose writes it: capitalised words, with initials, hyphens and "Jr.".
 _NAME = r"[A-Z][\w.'\u2019\-]*(?:[ \t]+(?:[A-Z][\w.'\u2019\-]*|de|van|von|al|bin))*"
