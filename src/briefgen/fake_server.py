@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.repair import unquoted_speakers
+from briefgen.repair import repair, unquoted_speakers
 from briefgen.review import fitting
 from briefgen.schema import (
     MAX_POSITIONS,
@@ -132,7 +132,8 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
     }
     # Like a good model, a position for each speaker the text quotes by name (as many as fit).
     actors, positions = list(draft["actors"]), list(draft["positions"])
-    for speaker, start, end in unquoted_speakers(Draft.model_validate(draft), source):
+    repaired, _, _ = repair(Draft.model_validate(draft), source)
+    for speaker, start, end in unquoted_speakers(repaired, source):
         if len(positions) == MAX_POSITIONS:
             break
         if speaker.name not in (a["name"] for a in actors):

@@ -165,7 +165,7 @@ def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]
     write is not asked for again.
     """
     room = MAX_POSITIONS - len(draft.positions)
-    found = unquoted_speakers(draft, source)[: max(room, 0)]
+    found = unquoted_speakers(draft, source)[:room] if room > 0 else []
     if not found:
         return draft, []
     actors, positions, notes = list(draft.actors), list(draft.positions), []
