@@ -58,23 +58,77 @@ BAD_POSITIONS = [
 ]
 
 
-def test_a_stance_the_model_never_writes_leaves_no_position() -> None:
-    # Asked for Tom Reed's stance, the model sends fixes without it, twice: the position code
-    # added for him holds no claim of the brief, so it goes, and he is not asked for again.
-    script = Script(completion(draft(positions=[draft()["positions"][0]])), *[_fixes({})] * 2)
+def _stances(*sentences: str) -> dict[str, object]:
+    return completion({"stances": list(sentences)})
+
+
+def test_a_speaker_the_answer_leaves_out_gets_a_position_and_a_stance() -> None:
+    # The text quotes Tom Reed; the answer gives him nothing. Code adds his words, then asks
+    # only for his stance: without the answer, which a small model copied from.
+    script = Script(
+        completion(draft(positions=[draft()["positions"][0]])),
+        _stances("Tom Reed fears night shifts will keep residents awake."),
+    )
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
+    assert [(p.actor, p.position, p.evidence.quote, p.evidence.match) for p in briefing.positions][
+        1
+    ] == (
+        "Tom Reed",
+        "Tom Reed fears night shifts will keep residents awake.",
+        "We will not sleep for years",
+        "exact",
+    )
+    second = script.bodies()[1]
+    assert second["response_format"]["json_schema"]["name"] == "DraftStances"
+    assert [m["role"] for m in second["messages"]] == ["system", "user", "user"]
+    assert '1. Tom Reed: "We will not sleep for years"' in second["messages"][2]["content"]
+    assert briefing.meta.warnings == [
+        'repaired: positions[2]: added, the text quotes Tom Reed ("We will not sleep for years") '
+        "and the answer gave no position of theirs"
+    ]
+
+
+@pytest.mark.parametrize("answer", [_stances(), _stances(""), completion("not json")])
+def test_a_stance_the_model_never_writes_leaves_no_position(answer: dict[str, object]) -> None:
+    # The position code added for him holds no claim of the brief, so it goes, and he is not
+    # asked for again.
+    settings = Settings(model="test-model", max_attempts=5)
+    script = Script(completion(draft(positions=[draft()["positions"][0]])), answer)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
     assert [p.actor for p in briefing.positions] == ["Maria Lopez"]
     assert len(script.requests) == 2
     assert "repaired: positions[2] dropped: no stance for Tom Reed" in briefing.meta.warnings
 
 
+@pytest.mark.parametrize("writes", [True, False])
+def test_a_speaker_whose_position_the_fix_dropped_is_asked_for_once(writes: bool) -> None:
+    # The fix drops Maria Lopez's only position (a quote she never said): the text still quotes
+    # her, so the next request asks for her stance on her own words; unwritten, that is final.
+    stance = "Maria Lopez says night shipping keeps the harbor competitive."
+    script = Script(
+        completion(draft(positions=[BAD_POSITIONS[0], REED])),
+        _fixes({"drop": True}),
+        _stances(stance) if writes else _stances(),
+    )
+    # The stances are asked for beyond max_attempts: the two attempts are spent.
+    settings = Settings(model="test-model", max_attempts=2)
+    briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
+    assert len(script.requests) == 3
+    spoken = [(p.actor, p.evidence.quote) for p in briefing.positions]
+    lopez = [("Maria Lopez", "This keeps the harbor competitive")] if writes else []
+    assert spoken == [("Tom Reed", "We will not sleep for years"), *lopez]
+    assert (
+        'repaired: positions[2]: added, the text quotes Maria Lopez ("This keeps the harbor '
+        'competitive") and the answer gave no position of theirs' in briefing.meta.warnings
+    )
+
+
 def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     script = Script(
-        completion(draft(positions=BAD_POSITIONS)),
+        completion(draft(positions=[*BAD_POSITIONS, REED])),
         _fixes(
             {"quote": "This keeps the harbor competitive"},
             {"actor": "Residents of the Eastside district"},
-            {"stance": "Residents fear years of lost sleep."},
         ),
     )
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
@@ -87,15 +141,9 @@ def test_problems_with_single_items_are_fixed_item_by_item() -> None:
             "Residents of the Eastside district oppose",
             "exact",
         ),
-        # The answer left out Tom Reed, whom the text quotes: code added his words, the model
-        # wrote what he wants.
         ("Tom Reed", "We will not sleep for years", "exact"),
     ]
-    assert briefing.positions[2].position == "Residents fear years of lost sleep."
-    assert briefing.meta.warnings == [
-        'repaired: positions[3]: added, the text quotes Tom Reed ("We will not sleep for years") '
-        "and the answer gave no position of theirs"
-    ]
+    assert briefing.meta.warnings == []
     second = script.bodies()[1]
     # The re-ask asks for fixes only, never the whole draft again.
     assert second["response_format"]["json_schema"]["name"] == "DraftFixes"
@@ -107,21 +155,22 @@ def test_problems_with_single_items_are_fixed_item_by_item() -> None:
     ask = messages[3]["content"]
     assert '1. positions[1]: the quote "The harbor must stay competitive at all costs"' in ask
     assert '2. positions[2]: "Jane Doe" is not in actors' in ask
-    assert '3. positions[3]: the text quotes Tom Reed: "We will not sleep for years"; write' in ask
 
 
 def test_a_fix_may_drop_its_item() -> None:
-    positions = [BAD_POSITIONS[0], REED]
+    positions = [*draft()["positions"], BAD_POSITIONS[1]]
     script = Script(completion(draft(positions=positions)), _fixes({"drop": True}))
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
-    assert [p.actor for p in briefing.positions] == ["Tom Reed"] and briefing.meta.attempts == 2
+    assert [p.actor for p in briefing.positions] == ["Maria Lopez", "Tom Reed"]
+    assert briefing.meta.attempts == 2
     assert briefing.meta.warnings == [
-        "repaired: positions[1] dropped by the model when asked to fix it"
+        "repaired: positions[3] dropped by the model when asked to fix it"
     ]
 
 
 def test_fixes_that_fix_nothing_end_the_reasks() -> None:
-    script = Script(completion(draft(positions=BAD_POSITIONS[:1])), *[_fixes({})] * 2)
+    answer = completion(draft(positions=[BAD_POSITIONS[0], REED]))
+    script = Script(answer, *[_fixes({})] * 2)
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
     assert briefing.meta.attempts == 2 and len(script.requests) == 2
     assert briefing.positions[0].evidence.match == "missing"
@@ -207,11 +256,11 @@ def test_invented_actor_and_date_are_dropped_with_warnings() -> None:
 def test_a_position_whose_speaker_the_source_never_names_is_dropped() -> None:
     quote = "Residents of the Eastside district oppose the plan"  # no speaker beside it
     invented = {"actor": "Apple Inc. executive", "quote": quote}
-    positions = [draft()["positions"][0], {**invented, "stance": "Fears the noise at night."}]
+    positions = [draft()["positions"][0], {**invented, "stance": "Fears the noise at night."}, REED]
     script = Script(completion(draft(positions=positions)))
     settings = SETTINGS.replace(max_attempts=1)
     briefing = briefgen.generate_brief(SOURCE, settings=settings, client=script.client())
-    assert [p.actor for p in briefing.positions] == ["Maria Lopez"]
+    assert [p.actor for p in briefing.positions] == ["Maria Lopez", "Tom Reed"]
     assert 'repaired: positions[2] dropped: the source never names "Apple Inc. executive"' in (
         briefing.meta.warnings
     )

@@ -151,7 +151,7 @@ def test_repairs_cost_no_reask_and_are_listed() -> None:
 
 def test_the_same_problems_again_end_the_reasks() -> None:
     def stuck(title: str) -> dict[str, Any]:  # differs each time, keeps the one problem
-        return draft(title=title, positions=[_STUCK_POSITION])
+        return draft(title=title, positions=[_STUCK_POSITION, REED])
 
     script = Script(completion(stuck("a")), completion(stuck("b")), completion(draft()))
     settings = briefgen.Settings(model="test-model", max_attempts=3)
@@ -306,14 +306,33 @@ def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> N
     ]
     assert [a.name for a in result.draft.actors] == ["Jack Lew", "Jay Carney"]
     assert result.problems == [
-        'positions[2]: the text quotes Jay Carney: "The president supports measures to '
-        'strengthen Social Security"; write the stance, one full sentence saying what they said '
-        "or want."
+        "positions[2]: the stance for the quotation of Jay Carney is not written yet."
     ]
+    assert review.unwritten(result.draft) == [result.draft.positions[1]]
     assert result.repairs[-1].startswith("positions[2]: added, the text quotes Jay Carney")
+    # Once the stances were asked for, no speaker is added again.
+    again = review.review(json.dumps(answer), AARP, add_speakers=False)
+    assert again.ok
     # A full draft has no room: the draft's own bound holds.
     full = Draft.model_validate(draft(actors=[_person("Jack Lew")], positions=[lew] * 4))
     assert review.with_unquoted_speakers(full, AARP) == (full, [])
+
+
+def test_stances_go_to_the_unwritten_positions_in_order() -> None:
+    blank = [
+        {"actor": "Maria Lopez", "quote": "This keeps the harbor competitive", "stance": ""},
+        REED,
+        {"actor": "Tom Reed", "quote": "We will not sleep for years", "stance": ""},
+    ]
+    answer = Draft.model_validate(draft(positions=blank))
+    written, notes = review.apply_stances(answer, '{"stances": ["Maria Lopez backs it."]}')
+    assert [p.stance for p in written.positions] == [
+        "Maria Lopez backs it.",
+        "Residents fear years of lost sleep.",
+    ]
+    assert notes == ["positions[3] dropped: no stance for Tom Reed"]
+    asked = briefgen.prompts.stances([("Tom Reed", "We will not sleep for years")])
+    assert asked.startswith('The text quotes this person:\n1. Tom Reed: "We will not sleep')
 
 
 def test_job_title_as_position_is_named() -> None:

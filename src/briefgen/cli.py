@@ -56,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "json_schema", "json_object", "tools"),
         help="how structured output is requested (default auto)",
     )
-    llm.add_argument("--max-attempts", type=int, help="requests per source, re-asks included")
+    llm.add_argument(
+        "--max-attempts",
+        type=int,
+        help="requests per source, re-asks included (plus one for stances)",
+    )
     llm.add_argument("--n-ctx", type=int, help="context size of the embedded model")
     llm.add_argument(
         "--input-budget",

@@ -21,12 +21,22 @@ from briefgen import chunking, grounding, merge, prompts
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, apply_fixes, check, item_of, review
+from briefgen.review import (
+    Review,
+    answer_text,
+    apply_fixes,
+    apply_stances,
+    check,
+    item_of,
+    review,
+    unwritten,
+)
 from briefgen.schema import (
     Actor,
     Briefing,
     Draft,
     DraftFixes,
+    DraftStances,
     Event,
     Evidence,
     GroundingCounts,
@@ -96,13 +106,15 @@ class Session:
         self.next_messages: list[dict[str, Any]] = list(self.base)
         #: What the next request asks for: the whole draft, or fixes to the items in
         #: ``self.current``'s problems.
-        self.next_schema: type[Draft] | type[DraftFixes] = Draft
+        self.next_schema: type[Draft] | type[DraftFixes] | type[DraftStances] = Draft
         self.current: Review | None = None
         self.attempts = 0
         self.usage = Usage()
         self.best: tuple[Review, str | None] | None = None
         self.last_content: str | None = None
         self.last_problems: list[str] | None = None
+        #: Whether the stances of positions code added were asked for: once a source.
+        self.stanced = False
         self.mode = settings.mode
 
     def _out_of_budget(self) -> bool:
@@ -137,10 +149,14 @@ class Session:
             )
         if self.next_schema is DraftFixes and self.current is not None:
             result = self._fixed(reply, self.current)
+        elif self.next_schema is DraftStances and self.current is not None:
+            result = self._stanced(reply, self.current)
         elif reply.finish_reason == "length":
             result = Review(None, [TRUNCATED])
         else:
-            result = review(reply.content, self.source, anchor=self.info.date)
+            result = review(
+                reply.content, self.source, anchor=self.info.date, add_speakers=not self.stanced
+            )
         repeated |= result.draft is not None and result.problems == self.last_problems
         self.last_problems = result.problems
         if result.draft is not None and (
@@ -149,6 +165,17 @@ class Session:
             self.best = (result, reply.content)
         if result.ok:
             return self._build(result, backend=backend, model=model)
+        blank = unwritten(result.draft)
+        if blank and self.usage.total_tokens < self.settings.max_total_tokens:
+            # Positions code added for speakers the answer left out: their stances, asked once
+            # and without the answer, which a small model copied from (bench/RESULTS.md, v17).
+            # Outside max_attempts: a few sentences, where the House-reading brief lost both
+            # its speakers to a spent budget.
+            self.stanced = True
+            self.next_schema, self.current = DraftStances, result
+            quoted = [(p.actor, p.quote) for p in blank]
+            self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
+            return None
         if self._out_of_budget() or repeated:
             if self.best is not None:
                 return self._build(self.best[0], backend=backend, model=model)
@@ -186,8 +213,18 @@ class Session:
         if reply.finish_reason != "length":
             fixed = apply_fixes(current.draft, reply.content, current.problems)
         draft, dropped = fixed or (current.draft, [])
-        result = check(draft, self.source, anchor=self.info.date)
+        result = check(draft, self.source, anchor=self.info.date, add_speakers=not self.stanced)
         result.repairs = [*current.repairs, *dropped, *result.repairs]
+        return result
+
+    def _stanced(self, reply: Reply, current: Review) -> Review:
+        """Review ``current``'s draft with the stances in ``reply`` written in (or dropped)."""
+        assert current.draft is not None
+        content = reply.content if reply.finish_reason != "length" else None
+        draft, notes = apply_stances(current.draft, content)
+        # Stances are asked once: no speaker is added from now on.
+        result = check(draft, self.source, anchor=self.info.date, add_speakers=False)
+        result.repairs = [*current.repairs, *notes, *result.repairs]
         return result
 
     def _build(self, result: Review, *, backend: str, model: str) -> Briefing:

@@ -96,3 +96,8 @@ def reask(problems: list[str]) -> str:
 def fix(problems: list[str]) -> str:
     """The follow-up message asking for fixes to single items only, one per listed problem."""
     return render("fix", problems=problems)
+
+
+def stances(quoted: list[tuple[str, str]]) -> str:
+    """The request for the stances of positions code added: one per ``(speaker, quote)``."""
+    return render("stances", quoted=quoted)

@@ -23,6 +23,7 @@ from briefgen.schema import (
     Draft,
     DraftFixes,
     DraftPosition,
+    DraftStances,
 )
 
 #: Most problems listed in one re-ask: the model fixes a few things better than many.
@@ -130,7 +131,13 @@ def _in_source(text: str, source: str) -> bool:
     return bool(text.strip()) and grounding.locate(text, source).status != "missing"
 
 
-def review(content: str | None, source: str, *, anchor: str | None = None) -> Review:
+def review(
+    content: str | None,
+    source: str,
+    *,
+    anchor: str | None = None,
+    add_speakers: bool = True,
+) -> Review:
     """Check an answer: schema, then what only the model can fix: speakers, stances, quotes.
 
     What code can fix exactly (actor names, unbacked dates) is repaired first and noted in
@@ -140,16 +147,36 @@ def review(content: str | None, source: str, *, anchor: str | None = None) -> Re
         content: the model's raw answer.
         source: the source text the quotes must come from.
         anchor: the publication date, which may supply a year the text leaves out.
+        add_speakers: give speakers the answer leaves out a position (see :func:`check`).
     """
     draft, problems = parse(content)
     if draft is None:
         return Review(None, problems)
-    result = check(draft, source, anchor=anchor)
+    return check(draft, source, anchor=anchor, add_speakers=add_speakers)
+
+
+def check(
+    draft: Draft,
+    source: str,
+    *,
+    anchor: str | None = None,
+    add_speakers: bool = True,
+) -> Review:
+    """:func:`review` for an answer already parsed (a draft with the model's fixes applied).
+
+    A speaker the text quotes by name whom the draft leaves out gets a position whose stance the
+    model is asked to write (:func:`with_unquoted_speakers`), unless ``add_speakers`` is False:
+    the caller asks for stances once, so a stance the model did not write, or a position it
+    dropped, is not asked for again.
+    """
+    result = _check(draft, source, anchor)
     assert result.draft is not None
+    if not add_speakers:
+        return result
     grown, added = with_unquoted_speakers(result.draft, source)
     if not added:
         return result
-    again = check(grown, source, anchor=anchor)
+    again = _check(grown, source, anchor)
     again.names = {**result.names, **again.names}
     again.repairs = [*result.repairs, *added, *again.repairs]
     return again
@@ -161,8 +188,7 @@ def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]
     The quote and the speaker come from the text (see :func:`repair.unquoted_speakers`), so they
     are grounded and attributed by construction; the empty stance is a problem :func:`check`
     asks the model to fill. The draft's own bound holds (the one-page brief has room for that
-    many), and only a whole answer gets these, never a fix: a stance the model declined to
-    write is not asked for again.
+    many). Returns the draft and one note per change.
     """
     room = MAX_POSITIONS - len(draft.positions)
     found = unquoted_speakers(draft, source)[:room] if room > 0 else []
@@ -182,8 +208,8 @@ def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]
     return draft.model_copy(update={"actors": actors, "positions": positions}), notes
 
 
-def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
-    """:func:`review` for an answer already parsed (a draft with the model's fixes applied)."""
+def _check(draft: Draft, source: str, anchor: str | None) -> Review:
+    """:func:`check` without adding speakers: repair, then list what only the model can fix."""
     problems: list[str] = []
     draft, renamed, repairs = repair(draft, source, anchor)
     names = {**renamed, **name_index(draft)}
@@ -205,9 +231,10 @@ def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
             )
         stance = position.stance.strip()
         if not stance:
+            # Added by with_unquoted_speakers: the next request asks for it (see unwritten).
             problems.append(
-                f'{label}: the text quotes {speaker or position.actor}: "{position.quote}"; '
-                "write the stance, one full sentence saying what they said or want."
+                f"{label}: the stance for the quotation of {speaker or position.actor} is not "
+                "written yet."
             )
         elif speaker and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
             problems.append(
@@ -232,6 +259,34 @@ def check(draft: Draft, source: str, *, anchor: str | None = None) -> Review:
         else:
             problems += filter(None, [_quote_problem(label, question.quote, source)])
     return Review(draft, problems[:MAX_PROBLEMS], names, repairs)
+
+
+def unwritten(draft: Draft | None) -> list[DraftPosition]:
+    """The positions code added whose stance the model has not written yet."""
+    return [p for p in draft.positions if not p.stance.strip()] if draft else []
+
+
+def apply_stances(draft: Draft, content: str | None) -> tuple[Draft, list[str]]:
+    """``draft`` with the stances in ``content`` written into its :func:`unwritten` positions.
+
+    The i-th sentence goes to the i-th unwritten position. One left without a sentence (a short
+    list, an empty string, an unreadable answer) is dropped: it holds no claim of the brief.
+    """
+    try:
+        written = DraftStances.model_validate_json(_unfenced(content or "")).stances
+    except ValidationError:
+        written = []
+    sentences = iter(written)
+    positions, notes = [], []
+    for i, position in enumerate(draft.positions, 1):
+        if not position.stance.strip():
+            stance = next(sentences, "").strip()
+            if not stance:
+                notes.append(f"positions[{i}] dropped: no stance for {position.actor}")
+                continue
+            position = position.model_copy(update={"stance": stance})
+        positions.append(position)
+    return draft.model_copy(update={"positions": positions}), notes
 
 
 def item_of(problem: str) -> tuple[str, int] | None:

@@ -153,6 +153,18 @@ class DraftFixes(_Strict):
     fixes: list[DraftFix] = Field(max_length=MAX_FIXES, description="One per problem, in order.")
 
 
+class DraftStances(_Strict):
+    """The answer to a request for the stances of positions code added, one per quotation.
+
+    Asked without the previous answer (which a small model copied from), and as plain
+    sentences: asked as fixes, the 1.5B model dropped the items or copied the quote.
+    """
+
+    stances: list[Sentence] = Field(
+        max_length=MAX_POSITIONS, description="One sentence per listed person, in order."
+    )
+
+
 # --- What briefgen returns -------------------------------------------------------------------
 
 

@@ -64,7 +64,9 @@ class Settings:
         mode: how structured output is requested: ``json_schema`` (strict schema), ``json_object``
             (schema in the prompt), ``tools`` (a forced function call) or ``auto`` (json_schema,
             falling back to json_object when the server rejects it).
-        max_attempts: requests per source, first ask plus re-asks after validation errors.
+        max_attempts: requests per source, first ask plus re-asks after validation errors;
+            a source may take one more, short request for the stances of speakers the answer
+            left out (bounded by ``max_total_tokens`` only).
         max_total_tokens: no re-ask is sent once the source has used this many tokens.
         max_output_tokens: cap on the tokens of one answer.
         temperature: sampling temperature; 0 keeps runs repeatable.
