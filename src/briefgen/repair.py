@@ -20,7 +20,36 @@ from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
 
 def _writes(source: str, phrase: str) -> bool:
     """True when ``source`` writes ``phrase`` as whole words ("Bowl" is not in "Bowles")."""
-    return re.search(rf"\b{re.escape(phrase)}\b", source) is not None
+    return _occurrences(source, phrase, stop=1) > 0
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _occurrences(source: str, phrase: str, stop: int = 0) -> int:
+    """How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``.
+
+    Without a pattern compiled per phrase: review asks this of every name in every answer, and
+    the compiling was most of its time in a batch (bench/batch_bench.py). ``stop`` > 0 stops
+    counting there.
+    """
+    if not phrase:
+        return 0
+    first, last = _word(phrase[0]), _word(phrase[-1])
+    count, at = 0, source.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        before = _word(source[at - 1]) if at else False
+        after = _word(source[end]) if end < len(source) else False
+        if before != first and after != last:
+            count += 1
+            if count == stop:
+                break
+            at = source.find(phrase, end)
+        else:
+            at = source.find(phrase, at + 1)
+    return count
 
 
 def written_name(name: str, source: str) -> str | None:
@@ -224,8 +253,8 @@ def _person_named(name: str, source: str) -> str | None:
         return None
     if len(words) > 1:
         # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
-        whole = len(re.findall(rf"\b{re.escape(name)}\b", source))
-        alone = len(re.findall(rf"\b{re.escape(words[-1])}\b", source))
+        whole = _occurrences(source, name)
+        alone = _occurrences(source, words[-1])
         return name if 0 < whole < alone else None
     # Not a first name the honorific is really for ("[President Barack] Obama").
     titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"
@@ -426,11 +455,19 @@ def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, 
         f.casefold() for p in draft.positions for f in (p.actor, bare_name(p.actor)) if f.strip()
     }
     found: dict[str, tuple[DraftActor, int, int]] = {}
+    by_name: dict[str, DraftActor | None] = {}  # "Obama said" ten times is one look-up
     for start, end in quotations(source):
         if len(source[start:end].split()) < _SPOKEN_WORDS:
             continue
         said = attribution(source, start, end)
-        speaker = _speaker(said, draft.actors, source) if said else None
+        if said is None:
+            continue
+        if said.name is None:
+            speaker = _speaker(said, draft.actors, source)
+        elif said.name in by_name:
+            speaker = by_name[said.name]
+        else:
+            speaker = by_name[said.name] = _speaker(said, draft.actors, source)
         if speaker is None or speaker.name in found:
             continue
         if not spoken & {f.casefold() for f in _forms(speaker)}:
