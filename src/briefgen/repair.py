@@ -28,7 +28,7 @@ def _word(char: str) -> bool:
 
 
 def _occurrences(source: str, phrase: str, stop: int = 0) -> int:
-    """How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``.
+    r"""How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``.
 
     Without a pattern compiled per phrase: review asks this of every name in every answer, and
     the compiling was most of its time in a batch (bench/batch_bench.py). ``stop`` > 0 stops

@@ -186,9 +186,10 @@ def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]
     """``draft`` with a position, its stance left for the model, for each speaker it leaves out.
 
     The quote and the speaker come from the text (see :func:`repair.unquoted_speakers`), so they
-    are grounded and attributed by construction; the empty stance is a problem :func:`check`
-    asks the model to fill. The draft's own bound holds (the one-page brief has room for that
-    many). Returns the draft and one note per change.
+    are grounded and attributed by construction; the empty stance is a problem until the model
+    writes it (the briefing session asks for every :func:`unwritten` stance in one request). The
+    draft's own bound holds (the one-page brief has room for that many). Returns the draft and
+    one note per change.
     """
     room = MAX_POSITIONS - len(draft.positions)
     found = unquoted_speakers(draft, source)[:room] if room > 0 else []
@@ -262,7 +263,7 @@ def _check(draft: Draft, source: str, anchor: str | None) -> Review:
 
 
 def unwritten(draft: Draft | None) -> list[DraftPosition]:
-    """The positions code added whose stance the model has not written yet."""
+    """The positions without a stance: those code added, or the rare one the model left empty."""
     return [p for p in draft.positions if not p.stance.strip()] if draft else []
 
 
