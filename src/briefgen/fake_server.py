@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.repair import repair, unquoted_speakers
-from briefgen.review import fitting
+from briefgen.repair import repair
+from briefgen.review import with_unquoted_speakers
 from briefgen.schema import (
     MAX_POSITIONS,
     Draft,
@@ -130,17 +130,14 @@ def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
         "positions": [{"actor": name, "quote": pick(1), "stance": "They said this."}],
         "open_questions": [{"question": "What happens next?", "quote": pick(2)}],
     }
-    # Like a good model, a position for each speaker the text quotes by name (as many as fit).
-    actors, positions = list(draft["actors"]), list(draft["positions"])
+    # Like a good model, a position for each speaker the text quotes by name: those review
+    # would add to this draft, with their stances written (as many as the schema holds).
     repaired, _, _ = repair(Draft.model_validate(draft), source)
-    for speaker, start, end in unquoted_speakers(repaired, source):
-        if len(positions) == MAX_POSITIONS:
-            break
-        if speaker.name not in (a["name"] for a in actors):
-            actors.append({"name": speaker.name, "kind": "person", "role": "", "aliases": []})
-        quote = fitting(source[start:end])
-        positions.append({"actor": speaker.name, "quote": quote, "stance": "They said this."})
-    draft.update(actors=actors, positions=positions)
+    grown, _ = with_unquoted_speakers(repaired, source)
+    added = grown.positions[len(repaired.positions) :][: MAX_POSITIONS - len(draft["positions"])]
+    new = {p.actor for p in added} - {a["name"] for a in draft["actors"]}
+    draft["actors"] += [a.model_dump() for a in grown.actors if a.name in new]
+    draft["positions"] += [{**p.model_dump(), "stance": "They said this."} for p in added]
     return draft
 
 

@@ -95,20 +95,20 @@ def _quote_problem(label: str, quote: str, source: str) -> str | None:
         return None
     if found.status == "fuzzy" and found.start is not None and found.end is not None:
         # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
-        real = fitting(source[found.start : found.end])
+        real = _fitting(source[found.start : found.end])
         return (
             f'{label}: the quote "{quote}" is not copied exactly; replace it with the source\'s '
             f'own words: "{real}".'
         )
     near = grounding.closest_passage(quote, source)
-    hint = f' The closest passage in the source is: "{fitting(near)}".' if near else ""
+    hint = f' The closest passage in the source is: "{_fitting(near)}".' if near else ""
     return (
         f'{label}: the quote "{quote}" is not in the source; copy a passage exactly or drop '
         f"the item.{hint}"
     )
 
 
-def fitting(passage: str) -> str:
+def _fitting(passage: str) -> str:
     """``passage`` cut at a word to fit the quote field, so a re-ask never asks for more.
 
     A 162-character passage offered for a 160-character field could not be copied: under the
@@ -197,7 +197,7 @@ def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]
         return draft, []
     actors, positions, notes = list(draft.actors), list(draft.positions), []
     for speaker, start, end in found:
-        quote = fitting(source[start:end]).rstrip(" ,;:")
+        quote = _fitting(source[start:end]).rstrip(" ,;:")
         if speaker not in actors:
             actors.append(speaker)
             notes.append(f'actors: added "{speaker.name}", whom the text quotes')
