@@ -9,6 +9,7 @@ fixed these when asked again, and every re-ask costs a whole answer (bench/RESUL
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from briefgen import grounding
@@ -20,36 +21,37 @@ from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
 
 def _writes(source: str, phrase: str) -> bool:
     """True when ``source`` writes ``phrase`` as whole words ("Bowl" is not in "Bowles")."""
-    return _occurrences(source, phrase, stop=1) > 0
+    return next(_whole_words(source, phrase), None) is not None
+
+
+def _occurrences(source: str, phrase: str) -> int:
+    r"""How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``."""
+    return sum(1 for _ in _whole_words(source, phrase))
 
 
 def _word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _occurrences(source: str, phrase: str, stop: int = 0) -> int:
-    r"""How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``.
+def _whole_words(source: str, phrase: str) -> Iterator[int]:
+    r"""Where ``source`` writes ``phrase`` as whole words, as ``re.finditer(r"\bphrase\b")``.
 
     Without a pattern compiled per phrase: review asks this of every name in every answer, and
-    the compiling was most of its time in a batch (bench/batch_bench.py). ``stop`` > 0 stops
-    counting there.
+    the compiling was most of its time in a batch (bench/batch_bench.py).
     """
     if not phrase:
-        return 0
+        return
     first, last = _word(phrase[0]), _word(phrase[-1])
-    count, at = 0, source.find(phrase)
+    at = source.find(phrase)
     while at >= 0:
         end = at + len(phrase)
         before = _word(source[at - 1]) if at else False
         after = _word(source[end]) if end < len(source) else False
         if before != first and after != last:
-            count += 1
-            if count == stop:
-                break
+            yield at
             at = source.find(phrase, end)
         else:
             at = source.find(phrase, at + 1)
-    return count
 
 
 def written_name(name: str, source: str) -> str | None:
@@ -340,12 +342,12 @@ _PREPOSITIONS = frozenset(
 )
 
 
-def _subject(form: str, text: str) -> re.Match[str] | None:
+def _subject(form: str, text: str) -> int | None:
     """The first place ``text`` writes ``form`` other than after a preposition."""
-    for found in re.finditer(rf"\b{re.escape(form)}\b", text):
-        before = text[: found.start()].split()
+    for at in _whole_words(text, form):
+        before = text[:at].split()
         if not before or before[-1].casefold() not in _PREPOSITIONS:
-            return found
+            return at
     return None
 
 
@@ -389,7 +391,7 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     # The quotation's own paragraph first, then the one before: there the subject, the person
     # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
     for window in lead_in(source, said.opening):
-        first = [(m.start(), a) for f, a in unique for m in [_subject(f, window)] if m]
+        first = [(at, a) for f, a in unique for at in [_subject(f, window)] if at is not None]
         if first:
             return min(first, key=lambda found: found[0])[1]
     return None
