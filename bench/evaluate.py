@@ -34,15 +34,16 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "eval" / "basil"
 DEFAULT_GOLD = REPO.parent / "shared" / "eval" / "basil-gold.json"
 
 
-def sample(corpus: Path, n: int, seed: int, max_chars: int) -> list[Path]:
-    """``n`` articles, one per event (date), chosen with ``seed`` among those ≤ ``max_chars``.
+def sample(corpus: Path, n: int, seed: int, max_chars: int, min_chars: int = 0) -> list[Path]:
+    """``n`` articles, one per event (date), chosen with ``seed`` among those of
+    ``min_chars``..``max_chars`` characters.
 
     Long articles are left out so one run fits the time a 1.5B CPU model needs; the cap is part
     of what makes two runs comparable, so it is recorded in the result.
     """
     by_date: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(corpus.glob("*.txt")):
-        if len(path.read_text(encoding="utf-8")) <= max_chars:
+        if min_chars <= len(path.read_text(encoding="utf-8")) <= max_chars:
             by_date[path.name.split("_")[0]].append(path)
     rng = random.Random(seed)
     dates = sorted(by_date)
@@ -73,8 +74,31 @@ def _trace_reviews(log: list[list[str]]) -> None:
 
         return traced
 
-    extract.review = tracing(extract.review)  # type: ignore[assignment]
-    extract.check = tracing(extract.check)  # type: ignore[assignment]
+    for name in ("review", "check"):  # whichever the extraction loop of this checkout calls
+        if hasattr(extract, name):
+            setattr(extract, name, tracing(getattr(extract, name)))
+
+
+def _trace_calls(log: list[dict[str, Any]]) -> None:
+    """Record each request's schema, seconds and tokens, to see where an article's time goes."""
+    from briefgen import llm
+
+    original = llm.LLM.complete
+
+    def traced(self: Any, messages: Any, schema: Any) -> Any:
+        started = time.monotonic()
+        reply = original(self, messages, schema)
+        log.append(
+            {
+                "schema": schema.__name__,
+                "seconds": round(time.monotonic() - started, 1),
+                "prompt_tokens": reply.usage.prompt_tokens,
+                "completion_tokens": reply.usage.completion_tokens,
+            }
+        )
+        return reply
+
+    llm.LLM.complete = traced  # type: ignore[method-assign]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,11 +108,13 @@ def run(args: argparse.Namespace) -> int:
 
     attempts_log: list[list[str]] = []
     _trace_reviews(attempts_log)
+    calls_log: list[dict[str, Any]] = []
+    _trace_calls(calls_log)
     if args.repeat_penalty is not None:  # an ablation knob for the embedded model
         llm.EMBEDDED_REPEAT_PENALTY = args.repeat_penalty
 
     corpus, gold = Path(args.corpus), load_gold(Path(args.gold))
-    files = sample(corpus, args.n, args.seed, args.max_chars)
+    files = sample(corpus, args.n, args.seed, args.max_chars, args.min_chars)
     if args.only:  # a quick look at some of the sample; not comparable with a full run
         files = [f for f in files if any(part in f.name for part in args.only)]
     overrides = {"base_url": args.base_url, "model": args.model, "mode": args.mode}
@@ -99,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             "n": args.n,
             "seed": args.seed,
             "max_chars": args.max_chars,
+            "min_chars": args.min_chars,
             "only": args.only,
             "backend": settings.backend,
             "mode": settings.mode,
@@ -118,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
             text = path.read_text(encoding="utf-8")
             record: dict[str, Any] = {"file": path.name}
             attempts_log.clear()
+            calls_log.clear()
             started = time.monotonic()
             try:
                 briefing = briefer.brief(text, info=SourceInfo(date=gold[path.name].date))
@@ -134,9 +162,14 @@ def run(args: argparse.Namespace) -> int:
                 )
             record["seconds"] = round(time.monotonic() - started, 1)
             record["problems"] = list(attempts_log)
+            record["requests"] = list(calls_log)
             result["articles"].append(record)
             _write(out, result)
-            print(f"{path.name}: {record['seconds']} s, {record['attempts']} call(s)", flush=True)
+            each = ", ".join(f"{c['schema']} {c['seconds']} s" for c in calls_log)
+            print(
+                f"{path.name}: {record['seconds']} s, {record['attempts']} call(s): {each}",
+                flush=True,
+            )
     scores = rescore(result, corpus, gold)
     print(table(scores))
     return 0
@@ -191,7 +224,12 @@ def summary_line(summary: dict[str, float]) -> str:
         f"{summary['speaker_recall']:.2f} | invented actors {summary['invented_actors']:.0f} | "
         f"invented dates {summary['invented_dates']:.0f} | misattributed "
         f"{summary['misattributed']:.0f} | {summary['seconds']:.0f} s, "
-        f"{summary['calls']:.1f} calls, {summary['tokens']:.0f} tokens per article "
+        f"{summary['calls']:.1f} calls, {summary['tokens']:.0f} tokens "
+        f"({summary.get('output_tokens', 0.0):.0f} written) per article | "
+        f"{summary.get('events', 0.0):.0f} key events (min {summary.get('min_events', 0.0):.0f}, "
+        f"{summary.get('dated_events', 0.0):.0f} dated), {summary.get('positions', 0.0):.0f} "
+        f"positions | retyped quotes {summary.get('retyped_quotes', 0.0):.0f}, date_text "
+        f"outside its evidence {summary.get('loose_date_texts', 0.0):.0f} "
         f"(n={summary['articles']:.0f})"
     )
 
@@ -239,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--n", type=int, default=12, help="articles (one per event)")
     p_run.add_argument("--seed", type=int, default=2019)
     p_run.add_argument("--max-chars", type=int, default=5_000, help="skip longer articles")
+    p_run.add_argument("--min-chars", type=int, default=0, help="skip shorter articles")
     p_run.add_argument("--out", default=str(REPO / "bench" / "out" / "eval.json"))
     p_run.add_argument("--label", default="", help="what this run measures")
     p_run.add_argument("--base-url", default=None, help="an OpenAI-compatible server instead")

@@ -211,6 +211,16 @@ class ArticleScore:
     invented_actors: int = 0
     invented_dates: int = 0
     misattributed: int = 0
+    #: How full the brief is: key events, those with an ISO date, stated positions.
+    events: int = 0
+    dated_events: int = 0
+    positions: int = 0
+    #: Tokens the model wrote, summed over every request of the article.
+    output_tokens: int = 0
+    #: Evidence whose quote is not the source's own words at its offsets (shown to readers).
+    retyped_quotes: int = 0
+    #: Event date_text not written inside the event's own evidence.
+    loose_date_texts: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -272,6 +282,16 @@ def score_article(
         invented_actors=len(fake_actors),
         invented_dates=len(fake_dates),
         misattributed=len(wrong_speaker),
+        events=len(briefing.key_events),
+        dated_events=sum(e.date is not None for e in briefing.key_events),
+        positions=len(briefing.positions),
+        output_tokens=int(usage.get("completion_tokens", 0)),
+        retyped_quotes=sum(
+            e.start is not None and source[e.start : e.end] != e.quote for e in evidence
+        ),
+        loose_date_texts=sum(
+            bool(e.date_text) and e.date_text not in e.evidence.quote for e in briefing.key_events
+        ),
     )
     if actors_missed:
         score.notes.append(f"missed actors: {', '.join(actors_missed)}")
@@ -300,6 +320,7 @@ def score_failure(
         seconds=seconds,
         calls=calls,
         tokens=int(usage.get("total_tokens", 0)),
+        output_tokens=int(usage.get("completion_tokens", 0)),
         notes=[f"error: {error[:160]}"],
     )
 
@@ -332,4 +353,11 @@ def summarize(scores: list[ArticleScore]) -> dict[str, float]:
         "seconds": sum(s.seconds for s in scores) / n,
         "calls": sum(s.calls for s in scores) / n,
         "tokens": sum(s.tokens for s in scores) / n,
+        "output_tokens": sum(s.output_tokens for s in scores) / n,
+        "events": float(sum(s.events for s in scores)),
+        "min_events": float(min((s.events for s in scores), default=0)),
+        "dated_events": float(sum(s.dated_events for s in scores)),
+        "positions": float(sum(s.positions for s in scores)),
+        "retyped_quotes": float(sum(s.retyped_quotes for s in scores)),
+        "loose_date_texts": float(sum(s.loose_date_texts for s in scores)),
     }
