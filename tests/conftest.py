@@ -25,7 +25,11 @@ SOURCE = (
 
 
 def draft(**overrides: Any) -> dict[str, Any]:
-    """A schema-valid, fully grounded draft answer for :data:`SOURCE`."""
+    """A schema-valid draft answer for :data:`SOURCE`, citing its sentences by number.
+
+    SOURCE's sentences: [1] the headline, [2] the approval, [3] Lopez's quotation, [4] the
+    residents, [5] Reed's quotation, [6] the open start date.
+    """
     base: dict[str, Any] = {
         "title": "Port authority approves night shipping",
         "summary": "The Harbor Port Authority approved night container traffic over residents' "
@@ -51,32 +55,27 @@ def draft(**overrides: Any) -> dict[str, Any]:
             },
             {"name": "Tom Reed", "kind": "person", "role": "a resident", "aliases": []},
         ],
-        "key_events": [
-            {
-                "quote": "approved a plan to allow container traffic at night",
-                "date_text": "Tuesday, March 4, 2025",
-                "date": "2025-03-04",
-                "description": "The authority approved night container traffic.",
-                "actors": ["Harbor Port Authority"],
-            },
-        ],
         "positions": [
             {
                 "actor": "Maria Lopez",
-                "quote": "This keeps the harbor competitive",
-                "position": "Night shipping keeps the harbor competitive.",
+                "sentence": 3,
+                "stance": "Maria Lopez says night shipping keeps the harbor competitive.",
             },
             {
                 "actor": "Tom Reed",
-                "quote": "We will not sleep for years",
-                "position": "Residents fear years of lost sleep.",
+                "sentence": 5,
+                "stance": "Tom Reed warns residents will lose years of sleep.",
+            },
+        ],
+        "key_events": [
+            {
+                "sentence": 2,
+                "date_text": "Tuesday, March 4, 2025",
+                "description": "The authority approved night container traffic.",
             },
         ],
         "open_questions": [
-            {
-                "quote": "The authority has not said when the first night shifts begin.",
-                "question": "When do night shifts start?",
-            },
+            {"question": "When do night shifts start?", "sentence": 6},
         ],
     }
     base.update(overrides)

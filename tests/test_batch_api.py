@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx2
@@ -10,7 +11,9 @@ import openai
 import pytest
 
 from briefgen.batch import BatchOptions, run_batch
-from briefgen.fake_server import answer
+from briefgen.fake_server import answer, source_of
+from briefgen.rendering import Format
+from briefgen.sentences import split
 from briefgen.settings import Settings
 
 TEXTS = {
@@ -26,11 +29,12 @@ TEXTS = {
 class FakeBatchApi:
     """Just enough of /v1/files and /v1/batches; answers come from the fake server's drafts."""
 
-    def __init__(self, *, ungrounded_first: bool = False) -> None:
+    def __init__(self, *, ungrounded_first: bool = False, invalid_first: bool = False) -> None:
         self.uploads: list[list[dict]] = []
         self.outputs: dict[str, str] = {}
         self.polls = 0
         self.ungrounded_first = ungrounded_first
+        self.invalid_first = invalid_first
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
@@ -48,7 +52,9 @@ class FakeBatchApi:
                 body = item["body"]
                 assert body["response_format"]["type"] == "json_schema"
                 grounded = not (self.ungrounded_first and n == 1)
-                response = {"status_code": 200, "body": answer(body, grounded=grounded)}
+                valid = not (self.invalid_first and n == 1)
+                reply = answer(body, grounded=grounded, valid=valid)
+                response = {"status_code": 200, "body": reply}
                 out.append({"custom_id": item["custom_id"], "response": response, "error": None})
             self.outputs[f"batch_{n}"] = "\n".join(json.dumps(o) for o in out)
             return httpx2.Response(200, json=_file(f"file-in-{n}"))
@@ -103,14 +109,22 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-def _run(folder: Path, out: Path, api: FakeBatchApi, cache: Path):
+def _run(
+    folder: Path,
+    out: Path,
+    api: FakeBatchApi,
+    cache: Path,
+    settings: Settings | None = None,
+    formats: tuple[Format, ...] = ("md",),
+):
     client = openai.AsyncOpenAI(
         base_url="https://api.openai.com/v1",
         api_key="sk-test",
         http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(api)),
     )
-    options = BatchOptions(via="batch-api", poll_interval=0, cache_dir=cache)
-    return run_batch([folder], out, Settings(model="gpt-4o-mini"), options, client=client)
+    options = BatchOptions(via="batch-api", poll_interval=0, cache_dir=cache, formats=formats)
+    settings = settings or Settings(model="gpt-4o-mini")
+    return run_batch([folder], out, settings, options, client=client)
 
 
 def test_one_batch_briefs_everything_at_half_price(folder, tmp_path):
@@ -128,12 +142,29 @@ def test_one_batch_briefs_everything_at_half_price(folder, tmp_path):
 
 
 def test_reasks_go_into_a_second_round(folder, tmp_path):
-    api = FakeBatchApi(ungrounded_first=True)
+    api = FakeBatchApi(invalid_first=True)
     report = _run(folder, tmp_path / "out", api, tmp_path / "cache")
     assert report.ok and len(api.uploads) == 2
-    second = api.uploads[1][0]["body"]["messages"]
-    assert second[-2]["role"] == "assistant" and "not in the source" in second[-1]["content"]
+    second = api.uploads[1][0]["body"]
+    # An answer cut off mid-JSON is asked for again, whole, with its problem.
+    assert second["response_format"]["json_schema"]["name"] == "Draft"
+    messages = second["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "not valid JSON" in messages[-1]["content"]
     assert all(r.attempts == 2 and r.requests == 2 for r in report.results)
+
+
+def test_an_ungrounded_answer_needs_no_second_round(folder, tmp_path):
+    # The event citing a sentence the source lacks is dropped in code, with a warning.
+    api = FakeBatchApi(ungrounded_first=True)
+    out = tmp_path / "out"
+    report = _run(folder, out, api, tmp_path / "cache", formats=("json",))
+    assert report.ok and len(api.uploads) == 1
+    assert all(r.attempts == 1 and r.requests == 1 for r in report.results)
+    for name in TEXTS:
+        brief = json.loads((out / name).with_suffix(".json").read_text("utf-8"))
+        assert brief["key_events"] == []
+        assert any("key_events[1] dropped: no sentence" in w for w in brief["meta"]["warnings"])
 
 
 def test_a_saved_batch_id_is_collected_not_paid_for_twice(folder, tmp_path):
@@ -162,3 +193,33 @@ def test_transient_faults_on_upload_and_poll_are_retried(folder, tmp_path, no_sl
     report = _run(folder, tmp_path / "out", flaky, tmp_path / "cache")  # type: ignore[arg-type]
     assert report.ok and len(api.uploads) == 1
     assert faults == {"POST /files": 0, "GET /batches": 0} and len(no_sleep) == 2
+
+
+_NUMBERED = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
+
+
+def test_a_long_source_goes_up_in_parts_under_one_numbering(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    text = "\n\n".join(f"Speaker Echo said item {i} matters a great deal. " * 6 for i in range(4))
+    (root / "long.txt").write_text(text, "utf-8")
+    api = FakeBatchApi()
+    settings = Settings(model="gpt-4o-mini", input_budget_tokens=100)
+    out = tmp_path / "out"
+    report = _run(root, out, api, tmp_path / "cache", settings, formats=("json",))
+    assert report.ok and len(api.uploads) == 1
+    (upload,) = api.uploads
+    assert len(upload) > 1  # every part of the source in the one batch
+    # The parts' prompts show the whole source's sentences in turn, numbered once.
+    shown = [int(n) for line in upload for n in _NUMBERED.findall(source_of(line["body"]))]
+    assert shown == [s.number for s in split(text)]
+    brief = json.loads((out / "long.json").read_text("utf-8"))
+    assert brief["meta"]["chunks"] == len(upload)
+    evidence = [
+        item["evidence"]
+        for name in ("key_events", "positions", "open_questions")
+        for item in brief[name]
+    ]
+    assert evidence and all(ev["match"] == "exact" for ev in evidence)
+    assert all(text[ev["start"] : ev["end"]] == ev["quote"] for ev in evidence)
+    assert any(ev["start"] > len(text) // 2 for ev in evidence)  # offsets past the first part

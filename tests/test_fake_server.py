@@ -10,14 +10,16 @@ import pytest
 
 from briefgen.extract import Session
 from briefgen.fake_server import (
-    UNGROUNDED_QUOTE,
     FakeServer,
     Faults,
     answer,
     draft_for,
+    numbered_of,
+    quoted_of,
     source_of,
 )
-from briefgen.review import review
+from briefgen.review import review, unwritten
+from briefgen.sentences import Document
 from briefgen.settings import Settings
 
 TEXT = (
@@ -26,34 +28,92 @@ TEXT = (
 )
 
 
-def body() -> dict:
-    return {"model": "fake-model", "messages": Session(TEXT, Settings()).next_messages}
+def body(text: str = TEXT) -> dict:
+    return {"model": "fake-model", "messages": Session(text, Settings()).next_messages}
 
 
-def test_answers_are_schema_valid_and_grounded_in_the_request_source():
-    assert source_of(body()) == TEXT
+def _cited(data: dict) -> list[int]:
+    return [
+        item["sentence"]
+        for name in ("positions", "key_events", "open_questions")
+        for item in data[name]
+    ]
+
+
+def test_answers_are_schema_valid_and_cite_the_request_numbered_source():
+    assert source_of(body()) == (
+        "[1] Council passes budget\n\n"
+        "[2] The Council of Northfield passed its budget on Monday night.\n"
+        "[3] Mayor Joan Park said the budget protects libraries.\n"
+        "[4] Opponents said fees rise for shops."
+    )
     content = answer(body())["choices"][0]["message"]["content"]
-    assert review(content, TEXT).ok
+    assert set(_cited(json.loads(content))) <= {1, 2, 3, 4}
+    checked = review(content, Document(TEXT))
+    assert checked.ok and checked.draft is not None
+    # Its event and open question cite sentences the text has: the check keeps them.
+    assert len(checked.draft.key_events) == len(checked.draft.open_questions) == 1
+
+
+def test_the_numbered_source_is_read_back_with_its_numbers_and_paragraphs():
+    # A later part of a long source: its numbers are the whole source's.
+    doc = numbered_of("[22] The vote came. It passed.\n[23] Next one.\n\n[24] A new paragraph.")
+    assert doc.text == "The vote came. It passed. Next one.\n\nA new paragraph."
+    assert [(s.number, s.of(doc.text), s.paragraph) for s in doc.sentences] == [
+        (22, "The vote came. It passed.", 0),
+        (23, "Next one.", 0),
+        (24, "A new paragraph.", 1),
+    ]
+    assert numbered_of("no numbered lines here").sentences == ()
+
+
+def test_a_part_is_answered_with_the_numbers_it_was_shown():
+    shown = "[7] Mayor Joan Park opened the session.\n[8] She said the budget passed."
+    assert set(_cited(draft_for(shown))) <= {7, 8}
 
 
 BASIL = Path("/work/shared/eval/basil")
 
 
+def test_a_draft_passes_the_check_unchanged():
+    checked = review(json.dumps(draft_for(source_of(body()))), Document(TEXT))
+    assert checked.repairs == []
+
+
 @pytest.mark.skipif(not BASIL.is_dir(), reason="the BASIL articles are not on this machine")
-def test_a_draft_for_a_real_article_needs_no_fix():
+def test_a_draft_for_a_real_article_needs_no_stances_request():
     # Like a good model, it gives every speaker the text quotes a position (as many as fit):
     # the batch benchmark's extra calls then come from its faults alone.
     for path in sorted(BASIL.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        assert review(json.dumps(draft_for(text)), text).problems == [], path.name
+        request = body(text)
+        draft = draft_for(source_of(request), quoted=quoted_of(request))
+        checked = review(json.dumps(draft), Document(text))
+        assert unwritten(checked.draft) == [], path.name
 
 
-def test_ungrounded_and_invalid_answers_fail_review():
+def test_an_ungrounded_answer_loses_its_item_and_an_invalid_one_does_not_parse():
     bad = answer(body(), grounded=False)["choices"][0]["message"]["content"]
-    assert UNGROUNDED_QUOTE in bad and not review(bad, TEXT).ok
+    assert json.loads(bad)["key_events"][0]["sentence"] not in {1, 2, 3, 4}
+    checked = review(bad, Document(TEXT))
+    assert checked.problems == [] and checked.draft is not None
+    assert checked.draft.key_events == []
+    assert "key_events[1] dropped: no sentence [1004]" in checked.repairs
     cut = answer(body(), valid=False)["choices"][0]["message"]["content"]
     with pytest.raises(ValueError):
         json.loads(cut)
+    assert review(cut, Document(TEXT)).problems
+
+
+def test_a_stances_request_gets_one_stance_per_listed_person():
+    asked = '1. Joan Park: "the budget protects libraries"\n2. Tom Ash: "fees rise"'
+    request = {
+        **body(),
+        "messages": [*body()["messages"], {"role": "user", "content": asked}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "DraftStances"}},
+    }
+    data = json.loads(answer(request)["choices"][0]["message"]["content"])
+    assert list(data) == ["stances"] and len(data["stances"]) == 2
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.grounding import FUZZY_MIN_CHARS, closest_passage, locate, normalize
+from briefgen.grounding import FUZZY_MIN_CHARS, locate, normalize
 
 SOURCE = (
     "President of Azerbaijan Ilham Aliyev said the treaty was signed at \u201cthe most "
@@ -69,9 +69,3 @@ def test_normalize_maps_every_char_back() -> None:
 def test_fuzzy_needs_a_long_enough_quote() -> None:
     assert len("Aliev") < FUZZY_MIN_CHARS
     assert locate("Ilham Aliev", SOURCE).status == "missing"
-
-
-def test_closest_passage_gives_whole_words() -> None:
-    near = closest_passage("Aliyev said the treaty was agreed", SOURCE)
-    assert near is not None and "Aliyev said the treaty" in near
-    assert closest_passage("zzzz qqqq xxxx", SOURCE) is None

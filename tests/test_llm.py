@@ -7,10 +7,11 @@ import json
 import httpx
 import pytest
 from conftest import Script, completion, draft
+from pydantic import BaseModel
 
 from briefgen.errors import ConfigError, ExtractionError, LLMError
 from briefgen.llm import LLM, is_transient, retry_after
-from briefgen.schema import Draft
+from briefgen.schema import Draft, DraftStances
 from briefgen.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "<source>x</source>"}]
@@ -31,6 +32,7 @@ def test_json_schema_request_body_is_strict_and_bounded() -> None:
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     schema = json.dumps(fmt["json_schema"]["schema"])
     assert '"maxItems"' in schema and '"maxLength"' in schema
+    assert '"minimum"' in schema and '"maximum"' in schema  # sentence numbers are bounded too
     assert reply.usage.total_tokens == 150 and reply.finish_reason == "stop"
     assert json.loads(reply.content or "") == draft()
 
@@ -40,11 +42,31 @@ def test_openai_gets_the_schema_without_the_string_bounds_it_rejects() -> None:
     LLM(script.client(), "gpt-4o-mini", Settings(), "openai").complete(MESSAGES, Draft)
     schema = json.dumps(script.bodies()[0]["response_format"]["json_schema"]["schema"])
     assert '"maxLength"' not in schema and '"maxItems"' in schema
+    assert '"minimum"' not in schema and '"maximum"' not in schema
     assert script.bodies()[0]["max_completion_tokens"] == Settings().max_output_tokens
     tools = Script(completion(draft()))
     LLM(tools.client(), "gpt-4o-mini", Settings(mode="tools"), "openai").complete(MESSAGES, Draft)
     tool = json.dumps(tools.bodies()[0]["tools"])
     assert '"maxLength"' not in tool and '"maxItems"' in tool
+    assert '"minimum"' not in tool and '"maximum"' not in tool
+
+
+@pytest.mark.parametrize("schema", [Draft, DraftStances])
+def test_only_the_embedded_backend_asks_its_grammar_for_compact_json(
+    schema: type[BaseModel],
+) -> None:
+    sent = {}
+    for backend in ("embedded", "openai-compatible", "openai"):
+        script = Script(completion(draft()))
+        LLM(script.client(), "test-model", Settings(), backend).complete(MESSAGES, schema)
+        sent[backend] = script.bodies()[0]["response_format"]["json_schema"]["schema"]
+    # llama.cpp's grammar then leaves out the whitespace between tokens.
+    assert sent["embedded"]["x-guidance"] == {"whitespace_flexible": False}
+    assert "x-guidance" not in sent["openai-compatible"] and "x-guidance" not in sent["openai"]
+    # Nothing else of the schema differs from what an OpenAI-compatible server gets.
+    assert {k: v for k, v in sent["embedded"].items() if k != "x-guidance"} == (
+        sent["openai-compatible"]
+    )
 
 
 def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:

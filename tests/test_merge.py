@@ -10,6 +10,7 @@ import pytest
 from conftest import Script, completion
 
 import briefgen
+from briefgen import sentences
 from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError, SourceError
 from briefgen.merge import merge, merge_actors, shift
@@ -201,30 +202,31 @@ def test_shift_leaves_missing_quotes_spanless():
 # --- end to end: a long source briefed in parts over a scripted model -------------------------
 
 _SOURCE_BLOCK = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
+_NUMBERED = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
+
+
+def _shown(body: dict) -> list[int]:
+    """The sentence numbers a request's prompt shows, in order."""
+    part = _SOURCE_BLOCK.search(body["messages"][1]["content"]).group(1)
+    return [int(n) for n in _NUMBERED.findall(part)]
 
 
 def _grounded_answer(request: httpx.Request) -> httpx.Response:
-    """Answer like a model would: quote the first sentence of the part it was sent."""
-    user = json.loads(request.content)["messages"][1]["content"]
-    part = _SOURCE_BLOCK.search(user).group(1)
-    first = part.strip().split(". ")[0]
+    """Answer like a model would: cite the first and the last sentence of the part it was sent."""
+    body = json.loads(request.content)
+    part = _SOURCE_BLOCK.search(body["messages"][1]["content"]).group(1)
+    numbers = _shown(body)
     name = re.search(r"Speaker (\w+)", part).group(0)
     answer = {
         "title": "Part",
         "summary": "A part.",
         "source": {"title": None, "author": None, "date": None, "genre": None},
         "actors": [{"name": name, "kind": "person", "role": "speaker", "aliases": []}],
-        "key_events": [
-            {
-                "quote": first,
-                "date_text": None,
-                "date": None,
-                "description": "Something happened.",
-                "actors": [name],
-            }
-        ],
         "positions": [],
-        "open_questions": [],
+        "key_events": [
+            {"sentence": numbers[0], "date_text": None, "description": "Something happened."}
+        ],
+        "open_questions": [{"question": f"What follows [{numbers[-1]}]?", "sentence": numbers[-1]}],
     }
     return httpx.Response(200, json=completion(answer))
 
@@ -252,10 +254,23 @@ def test_long_source_is_briefed_in_parts_and_merged():
         "Speaker Charlie",
         "Speaker Delta",
     ]
-    assert len(briefing.key_events) == len(bodies)
+    # One numbering over the whole source: the parts show it in turn, none starting again at 1.
+    shown = [n for body in bodies for n in _shown(body)]
+    whole = sentences.split(text)
+    assert shown == [s.number for s in whole]
+    assert [_shown(body)[0] for body in bodies][1] > 1
+    # Each part's citations are the whole source's sentences, at offsets into the whole source.
+    assert len(briefing.key_events) == len(briefing.open_questions) == len(bodies)
+    firsts = [_shown(body)[0] for body in bodies]
+    lasts = [_shown(body)[-1] for body in bodies]
+    for items, cited in ((briefing.key_events, firsts), (briefing.open_questions, lasts)):
+        for item, number in zip(items, cited, strict=True):
+            ev, sentence = item.evidence, whole[number - 1]
+            assert (ev.start, ev.end, ev.match) == (sentence.start, sentence.end, "exact")
+            assert ev.quote == sentence.of(text)
+    # An event's actors are those its own sentence names.
     for e in briefing.key_events:
-        assert e.evidence.match == "exact"
-        assert text[e.evidence.start : e.evidence.end] == e.evidence.quote
+        assert e.actors == [re.match(r"Speaker \w+", e.evidence.quote).group(0)]
 
 
 async def test_async_briefer_chunks_too():

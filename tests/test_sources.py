@@ -240,14 +240,15 @@ def test_publication_date_from_html_anchors_the_prompt_and_shows_in_the_brief(tm
         "summary": "A storm flooded the harbour.",
         "source": {"title": None, "author": None, "date": None, "genre": None},
         "actors": [{"name": "Ana Ruiz", "kind": "person", "role": "mayor", "aliases": []}],
-        "key_events": [],
         "positions": [
             {
                 "actor": "Ana Ruiz",
-                "quote": "We have never seen the water this high",
+                "sentence": 3,
                 "stance": "The mayor says the water has never been this high.",
             }
         ],
+        # Sentence 2: "The storm made landfall on December 9, ..." (no year).
+        "key_events": [{"sentence": 2, "date_text": "December 9", "description": "The storm hit."}],
         "open_questions": [],
     }
     script = Script(completion(answer))
@@ -255,7 +256,13 @@ def test_publication_date_from_html_anchors_the_prompt_and_shows_in_the_brief(tm
         source.text, settings=Settings(model="m"), client=script.client(), info=source.info
     )
     user = script.bodies()[0]["messages"][1]["content"]
-    assert "2024-12-10" in user.split("<source>")[0]  # the anchor is stated outside the source
+    assert "2024-12-10" in user.split("</source>")[1]  # the anchor is stated outside the source
     assert briefing.meta.date_anchor == "2024-12-10"
+    # The year the text leaves out comes from the publication date.
+    assert (briefing.key_events[0].date_text, briefing.key_events[0].date) == (
+        "December 9",
+        "2024-12-09",
+    )
+    assert briefing.positions[0].evidence.quote == "We have never seen the water this high"
     assert briefing.source.author == "Jane Roe"
     assert "Dates anchored to publication date 2024-12-10" in briefgen.render_markdown(briefing)

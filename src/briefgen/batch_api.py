@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from briefgen import merge
 from briefgen.cache import ResponseCache
 from briefgen.errors import BriefgenError, ConfigError, ExtractionError, LLMError
-from briefgen.extract import Session, plan
+from briefgen.extract import Session, part_sessions, plan
 from briefgen.output import write_atomic
 from briefgen.schema import Briefing, Usage
 
@@ -67,10 +67,7 @@ class BatchApiRun:
         text, out = job.source.text, _Replay()
         chunks = plan(text, self.run.settings, self.run.conn.backend if self.run.conn else None)
         parts: list[merge.Part] = []
-        for i, chunk in enumerate(chunks, 1):
-            session = Session(
-                chunk.of(text), self.run.settings, info=job.source.info, part=(i, len(chunks))
-            )
+        for chunk, session in part_sessions(text, chunks, self.run.settings, job.source.info):
             try:
                 done = self._advance(session, out)
             except ExtractionError as exc:

@@ -98,30 +98,81 @@ def date_problem(
 
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-#: Dates as news text writes them, most precise first: "March 3, 2011", "March 2011", "2011".
-_WRITTEN = (
-    re.compile(rf"\b({_MONTH_NAMES})\.? (\d{{1,2}}), (\d{{4}})\b", re.IGNORECASE),
-    re.compile(rf"\b({_MONTH_NAMES})\.? (\d{{4}})\b", re.IGNORECASE),
-    re.compile(r"\b((?:1[89]|20)\d\d)\b"),
+
+
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+#: A weekday written before a date ("Tuesday, March 4"): part of the date as written.
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?"
+#: Date expressions as news text writes them, most precise first. Each names the groups it
+#: has: ``m`` month, ``d`` day, ``y`` year.
+_EXPRESSIONS = (
+    re.compile(rf"\b{_WEEKDAY}(?P<m>{_MONTH_NAMES})\.? {_DAY},? (?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b{_DAY} (?P<m>{_MONTH_NAMES})\.?,? (?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b{_WEEKDAY}(?P<m>{_MONTH_NAMES})\.? {_DAY}\b(?!:)", re.I),
+    re.compile(rf"\b{_DAY} (?P<m>{_MONTH_NAMES})\b", re.I),
+    re.compile(rf"\b(?P<m>{_MONTH_NAMES})\.?,? (?P<y>\d{{4}})\b", re.I),
+    re.compile(
+        r"\b(?:in|since|by|until|of|from|during) (?:early |late |mid-)?(?P<y>(?:1[89]|20)\d\d)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:(?:on|last|next|this|early|late) )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+        r"(?: (?:morning|afternoon|evening|night))?\b|\b(?:yesterday|today|tonight|tomorrow)\b|"
+        r"\b(?:the (?:following|next|previous) (?:day|week|month|year)|(?:last|next|this) "
+        r"(?:week|month|year|spring|summer|autumn|fall|winter)|(?:a|one|two|three|several) "
+        r"(?:days?|weeks?|months?|years?) (?:ago|later|earlier))\b",
+        re.I,
+    ),
 )
 
 
-def date_in(text: str, date: str) -> tuple[str, str] | None:
-    """The words of ``text`` that write ``date`` or a coarser form of it, and that ISO date.
+def _is_month(word: str) -> bool:
+    """A month name, not "May" the verb or "March" the walk: capitalised, or abbreviated."""
+    return word[:1].isupper() and word.casefold().rstrip(".") in MONTHS
 
-    For a date the model could not back with its own date_text ("2026-01-01" read off "In 2026,
-    the first delegation ..."): the event's quote may still write it, as precisely as the text
-    knows it ("2026"). Only a date the model gave is looked for, never a new one.
+
+def find_date(text: str) -> str | None:
+    """The first, most precise date expression ``text`` writes, as written; None if none.
+
+    "on Dec. 9" gives "Dec. 9"; "in 2026" gives "in 2026"; "the following day" and "Friday"
+    are found too (they date an event without giving an ISO date).
     """
-    for pattern in _WRITTEN:
+    return next(iter(dates_in(text)), None)
+
+
+def dates_in(text: str) -> list[str]:
+    """Every date expression ``text`` writes, as written, most precise patterns first."""
+    found = []
+    for pattern in _EXPRESSIONS:
         for match in pattern.finditer(text):
-            groups = match.groups()
-            if len(groups) == 3:
-                iso = f"{groups[2]}-{MONTHS[groups[0].casefold()]:02d}-{int(groups[1]):02d}"
-            elif len(groups) == 2:
-                iso = f"{groups[1]}-{MONTHS[groups[0].casefold()]:02d}"
-            else:
-                iso = groups[0]
-            if date.startswith(iso):
-                return match.group(0), iso
+            month = match.groupdict().get("m")
+            if month is None or _is_month(month):
+                found.append(match.group(0))
+    return found
+
+
+def iso_date(date_text: str, anchor: str | None = None) -> str | None:
+    """The ISO date ``date_text`` writes, its year from the publication date ``anchor`` when it
+    leaves the year out; None for a weekday, a relative date, or anything not a calendar date.
+
+    Only what the words say: "Dec. 9" with an anchor of 2019-12-20 is 2019-12-09, "March 2011"
+    is 2011-03, "in 2026" is 2026; "the following day" has no ISO date.
+    """
+    for pattern in _EXPRESSIONS[:-1]:
+        found = pattern.search(date_text)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        month = parts.get("m")
+        if month is not None and not _is_month(month):
+            continue
+        year = parts.get("y") or (anchor[:4] if anchor and is_iso_date(anchor[:4]) else None)
+        if year is None:
+            return None
+        iso = year
+        if month is not None:
+            iso += f"-{MONTHS[month.casefold().rstrip('.')]:02d}"
+            if parts.get("d"):
+                iso += f"-{int(parts['d']):02d}"
+        return iso if is_iso_date(iso) else None
     return None

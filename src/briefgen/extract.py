@@ -1,9 +1,11 @@
-"""From source text to a grounded :class:`Briefing`: the ask / review / re-ask loop.
+"""From source text to a grounded :class:`Briefing`: ask, check, and ask again only if needed.
 
 :class:`Session` holds the loop's state and never does I/O, so the sync and async drivers share
-every decision. Re-asks are bounded by ``max_attempts`` and ``max_total_tokens``; each sends the
-fixed prompt, the model's latest answer and the exact problems, never the whole history. Token
-usage is summed over every attempt, failed ones included.
+every decision. A parsed answer is settled in code; a short request for missing stances may
+follow, once. Only an answer that does not parse (or was cut off) is asked for again, bounded by
+``max_attempts`` and ``max_total_tokens``; each re-ask sends the fixed prompt, the model's latest
+answer and the exact problems, never the whole history. Token usage is summed over every
+attempt, failed ones included.
 """
 
 from __future__ import annotations
@@ -11,41 +13,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
-from collections.abc import Generator
-from datetime import UTC, datetime
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from briefgen import chunking, grounding, merge, prompts
+from briefgen import assemble, chunking, merge, prompts
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import (
-    Review,
-    answer_text,
-    apply_fixes,
-    apply_stances,
-    check,
-    item_of,
-    review,
-    unwritten,
-)
-from briefgen.schema import (
-    Actor,
-    Briefing,
-    Draft,
-    DraftFixes,
-    DraftStances,
-    Event,
-    Evidence,
-    GroundingCounts,
-    Meta,
-    OpenQuestion,
-    Position,
-    SourceInfo,
-    Usage,
-)
+from briefgen.review import Review, answer_text, apply_stances, check, review, unwritten
+from briefgen.schema import Briefing, Draft, DraftStances, SourceInfo, Usage
+from briefgen.sentences import Document
 from briefgen.settings import Settings
 
 if TYPE_CHECKING:  # only llm.py imports openai at run time
@@ -53,7 +32,7 @@ if TYPE_CHECKING:  # only llm.py imports openai at run time
 
 TRUNCATED = (
     "Your answer was cut off at the token limit. Send the JSON object again with fewer and "
-    "shorter items: short quotes, one-sentence descriptions."
+    "shorter items: short descriptions and stances."
 )
 
 
@@ -63,18 +42,6 @@ def version() -> str:
         return importlib.metadata.version("briefgen")
     except importlib.metadata.PackageNotFoundError:  # running from a source tree
         return "0+unknown"
-
-
-def evidence(quote: str, source: str) -> Evidence:
-    """Ground one quote: where it is in the source, and how well it matched."""
-    found = grounding.locate(quote, source)
-    return Evidence(quote=quote, start=found.start, end=found.end, match=found.status)
-
-
-def _answer(result: Review, content: str | None) -> str | None:
-    if result.draft is None:
-        return content
-    return result.draft.model_dump_json(by_alias=False)
 
 
 class Session:
@@ -94,23 +61,24 @@ class Session:
         *,
         info: SourceInfo | None = None,
         part: tuple[int, int] = (1, 1),
+        doc: Document | None = None,
     ) -> None:
         if not source.strip():
             raise SourceError("the source is empty: give a file or text with something to brief")
         self.source = source
+        self.doc = doc if doc is not None else Document(source)
         self.settings = settings
         self.info = info or SourceInfo()
         self.base = prompts.messages(
-            source, publication_date=self.info.date, chunk_index=part[0], chunk_total=part[1]
+            self.doc, publication_date=self.info.date, chunk_index=part[0], chunk_total=part[1]
         )
         self.next_messages: list[dict[str, Any]] = list(self.base)
-        #: What the next request asks for: the whole draft, or fixes to the items in
-        #: ``self.current``'s problems.
-        self.next_schema: type[Draft] | type[DraftFixes] | type[DraftStances] = Draft
+        #: What the next request asks for: the whole draft, or the stances ``self.current``'s
+        #: draft lacks.
+        self.next_schema: type[Draft] | type[DraftStances] = Draft
         self.current: Review | None = None
         self.attempts = 0
         self.usage = Usage()
-        self.best: tuple[Review, str | None] | None = None
         self.last_content: str | None = None
         self.last_problems: list[str] | None = None
         #: Whether the stances of positions code added were asked for: once a source.
@@ -147,38 +115,25 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
-        if self.next_schema is DraftFixes and self.current is not None:
-            result = self._fixed(reply, self.current)
-        elif self.next_schema is DraftStances and self.current is not None:
+        if self.next_schema is DraftStances and self.current is not None:
             result = self._stanced(reply, self.current)
         elif reply.finish_reason == "length":
             result = Review(None, [TRUNCATED])
         else:
-            result = review(
-                reply.content, self.source, anchor=self.info.date, add_speakers=not self.stanced
-            )
-        repeated |= result.draft is not None and result.problems == self.last_problems
-        self.last_problems = result.problems
-        if result.draft is not None and (
-            self.best is None or len(result.problems) < len(self.best[0].problems)
-        ):
-            self.best = (result, reply.content)
-        if result.ok:
+            result = review(reply.content, self.doc, anchor=self.info.date)
+        if result.draft is not None:
+            if (
+                unwritten(result.draft)
+                and not self.stanced
+                and self.usage.total_tokens < self.settings.max_total_tokens
+            ):
+                self._ask_stances(result)
+                return None
             return self._build(result, backend=backend, model=model)
-        blank = unwritten(result.draft)
-        if blank and self.usage.total_tokens < self.settings.max_total_tokens:
-            # Positions code added for speakers the answer left out: their stances, asked once
-            # and without the answer, which a small model copied from (bench/RESULTS.md, v17).
-            # Outside max_attempts: a few sentences, where the House-reading brief lost both
-            # its speakers to a spent budget.
-            self.stanced = True
-            self.next_schema, self.current = DraftStances, result
-            quoted = [(p.actor, p.quote) for p in blank]
-            self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
-            return None
+        # Only an answer that does not parse, or was cut off, is asked for again, whole.
+        repeated |= result.problems == self.last_problems
+        self.last_problems = result.problems
         if self._out_of_budget() or repeated:
-            if self.best is not None:
-                return self._build(self.best[0], backend=backend, model=model)
             error = TruncatedError if reply.finish_reason == "length" else ExtractionError
             reason = (
                 "its answers were cut off at the token limit"
@@ -192,30 +147,30 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
-        # Problems with single items are fixed item by item: the model answers with a few
-        # fields instead of the whole draft again. Anything else asks for the whole draft.
-        by_item = result.draft is not None and all(item_of(p) for p in result.problems)
-        self.next_schema = DraftFixes if by_item else Draft
-        self.current = result if by_item else None
-        ask = prompts.fix if by_item else prompts.reask
+        self.next_schema, self.current = Draft, None
         self.next_messages = [
             *self.base,
-            # The answer as repaired, so the model sees only what is left to fix.
-            {"role": "assistant", "content": answer_text(_answer(result, reply.content))},
-            {"role": "user", "content": ask(result.problems)},
+            {"role": "assistant", "content": answer_text(reply.content)},
+            {"role": "user", "content": prompts.reask(result.problems)},
         ]
         return None
 
-    def _fixed(self, reply: Reply, current: Review) -> Review:
-        """Review ``current``'s draft with the fixes in ``reply`` applied (none if unreadable)."""
-        assert current.draft is not None
-        fixed = None
-        if reply.finish_reason != "length":
-            fixed = apply_fixes(current.draft, reply.content, current.problems)
-        draft, dropped = fixed or (current.draft, [])
-        result = check(draft, self.source, anchor=self.info.date, add_speakers=not self.stanced)
-        result.repairs = [*current.repairs, *dropped, *result.repairs]
-        return result
+    def _ask_stances(self, result: Review) -> None:
+        """Ask for the stances of the positions without one, once a source.
+
+        Those of speakers code added, or whose stance was a title: asked without the answer,
+        which a small model copied from (bench/RESULTS.md, v17). Outside max_attempts: a few
+        sentences, where the House-reading brief lost both its speakers to a spent budget.
+        """
+        assert result.draft is not None
+        self.stanced = True
+        self.next_schema, self.current = DraftStances, result
+        quoted = [
+            (p.actor, self.source[s.start : s.end] if s else self.doc.words(p.sentence))
+            for p, s in zip(result.draft.positions, result.spans, strict=True)
+            if not p.stance.strip()
+        ]
+        self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
 
     def _stanced(self, reply: Reply, current: Review) -> Review:
         """Review ``current``'s draft with the stances in ``reply`` written in (or dropped)."""
@@ -223,97 +178,42 @@ class Session:
         content = reply.content if reply.finish_reason != "length" else None
         draft, notes = apply_stances(current.draft, content)
         # Stances are asked once: no speaker is added from now on.
-        result = check(draft, self.source, anchor=self.info.date, add_speakers=False)
+        result = check(draft, self.doc, anchor=self.info.date, add_speakers=False)
         result.repairs = [*current.repairs, *notes, *result.repairs]
         return result
 
     def _build(self, result: Review, *, backend: str, model: str) -> Briefing:
-        draft = result.draft
-        assert draft is not None
-        source = self.source
-        warnings = [f"repaired: {note}" for note in result.repairs]
-        warnings += [f"unresolved after {self.attempts} attempt(s): {p}" for p in result.problems]
-        actors = [
-            Actor(name=a.name, role=a.role or None, kind=a.kind, aliases=a.aliases)
-            for a in draft.actors
-        ]
-
-        def canonical(name: str) -> str:
-            return result.names.get(name.strip().casefold(), name)
-
-        known = {a.name for a in actors}
-        events = []
-        for e in draft.key_events:
-            names = [n for n in (canonical(x) for x in e.actors) if n in known]
-            events.append(
-                Event(
-                    date=e.date,
-                    date_text=e.date_text,
-                    description=e.description,
-                    actors=list(dict.fromkeys(names)),
-                    evidence=evidence(e.quote, source),
-                )
-            )
-        positions = []
-        for i, p in enumerate(draft.positions, 1):
-            speaker = canonical(p.actor)
-            if not p.stance.strip():
-                # Added for a speaker the answer left out; the model never wrote the stance.
-                warnings.append(f"repaired: positions[{i}] dropped: no stance for {speaker}")
-                continue
-            if speaker not in known:
-                if grounding.locate(speaker, source).status == "missing":
-                    # Every position names one of the actors; a speaker the text never
-                    # names is invented, and so is what the brief would say they said.
-                    warnings.append(
-                        f'repaired: positions[{i}] dropped: the source never names "{speaker}"'
-                    )
-                    continue
-                actors.append(Actor(name=speaker, role=None, kind="other"))
-                known.add(speaker)
-            positions.append(
-                Position(actor=speaker, position=p.stance, evidence=evidence(p.quote, source))
-            )
-        questions = [
-            OpenQuestion(question=q.question, evidence=evidence(q.quote, source))
-            for q in draft.open_questions
-        ]
-        # An unstated source.date was already dropped by the repair.
-        known_info = self.info.model_dump(exclude_none=True)
-        info = SourceInfo(**{**draft.source.model_dump(), **known_info})
-        briefing = Briefing(
-            title=draft.title,
-            summary=draft.summary,
-            source=info,
-            key_events=events,
-            actors=actors,
-            positions=positions,
-            open_questions=questions,
-            meta=Meta(
-                briefgen_version=version(),
-                backend=backend,
-                model=model,
-                mode=self.mode,
-                attempts=self.attempts,
-                usage=self.usage,
-                grounding=GroundingCounts(),
-                created=datetime.now(UTC).replace(microsecond=0).isoformat(),
-                source_chars=len(source),
-                source_sha256=hashlib.sha256(source.encode("utf-8")).hexdigest(),
-                warnings=warnings,
-                date_anchor=self.info.date,
-            ),
+        return assemble.briefing(
+            result,
+            self.doc,
+            info=self.info,
+            backend=backend,
+            model=model,
+            mode=self.mode,
+            attempts=self.attempts,
+            usage=self.usage,
+            version=version(),
         )
-        counts = GroundingCounts()
-        for ev in briefing.evidence():
-            setattr(counts, ev.match, getattr(counts, ev.match) + 1)
-        briefing.meta.grounding = counts
-        return briefing
 
 
 def plan(text: str, settings: Settings, backend: str | None = None) -> list[chunking.Chunk]:
     """The chunks ``text`` will be briefed in with ``backend``: one when it fits the budget."""
     return chunking.split(text, settings.input_budget(backend))
+
+
+def part_sessions(
+    text: str, chunks: Sequence[chunking.Chunk], settings: Settings, info: SourceInfo | None
+) -> Iterator[tuple[chunking.Chunk, Session]]:
+    """One session per chunk of ``text``, made as they are needed.
+
+    The parts share one numbering of the whole source's sentences, so a part's prompt shows its
+    own sentences under their global numbers (and a sentence a boundary cuts keeps its number).
+    """
+    whole = Document(text)
+    for i, chunk in enumerate(chunks, 1):
+        part = (i, len(chunks))
+        doc = whole.part(chunk.start, chunk.end)
+        yield chunk, Session(chunk.of(text), settings, info=info, part=part, doc=doc)
 
 
 #: A brief's parts as sessions to run; each is sent back its briefing or the error that ended it.
@@ -387,9 +287,8 @@ class _BrieferBase:
                 raise outcome
             return outcome
         parts: list[merge.Part] = []
-        for i, chunk in enumerate(chunks, 1):
-            part = (i, len(chunks))
-            outcome = yield Session(chunk.of(text), self.settings, info=info, part=part)
+        for chunk, session in part_sessions(text, chunks, self.settings, info):
+            outcome = yield session
             parts.append((chunk, outcome))
         return merge.merge(text, parts)
 
@@ -507,9 +406,15 @@ def load_briefing(path: str | Path, source: str | None = None) -> Briefing:
         raise SourceError(
             f"{path} is not a briefgen JSON brief: make it with --format json"
         ) from exc
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest() if source is not None else None
-    if digest is not None and digest != briefing.meta.source_sha256:
+    if source is None:
+        return briefing
+    if hashlib.sha256(source.encode("utf-8")).hexdigest() != briefing.meta.source_sha256:
         raise SourceError(f"{path} was made from a different source text: brief this one anew")
+    # What a reader sees is the source's own words at the evidence's offsets, never a quote as
+    # a model (or an older briefgen) typed it.
+    for ev in briefing.evidence():
+        if ev.start is not None and ev.end is not None and 0 <= ev.start < ev.end <= len(source):
+            ev.quote = source[ev.start : ev.end]
     return briefing
 
 

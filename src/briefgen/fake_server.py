@@ -1,9 +1,9 @@
 """A fake OpenAI-compatible chat server on loopback, with latency and fault injection.
 
-Used by tests and benchmarks, never by a real run. Each answer is a schema-valid draft whose
-quotes are spans cut from the request's own ``<source>`` block, so grounding passes, unless the
-server is told to misbehave: 429 with ``Retry-After``, 5xx, dropped connections, a non-JSON body,
-an answer that is not valid JSON, or an answer quoting words the source never had.
+Used by tests and benchmarks, never by a real run. Each answer is a schema-valid draft citing
+sentences of the request's own numbered ``<source>`` block, unless the server is told to
+misbehave: 429 with ``Retry-After``, 5xx, dropped connections, a non-JSON body, an answer that is
+not valid JSON, or an answer citing a sentence the source does not have.
 """
 
 from __future__ import annotations
@@ -22,21 +22,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.repair import repair
-from briefgen.review import with_unquoted_speakers
-from briefgen.schema import (
-    MAX_POSITIONS,
-    Draft,
-    DraftEvent,
-    DraftPosition,
-    DraftQuestion,
-    DraftSource,
-)
+from briefgen.review import check
+from briefgen.schema import MAX_ACTORS, MAX_POSITIONS, Draft, DraftSource
+from briefgen.sentences import Document, Sentence
 
 MODEL = "fake-model"
-UNGROUNDED_QUOTE = "These words were never written in the source at all."
 _SOURCE = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
-_SENTENCE = re.compile(r"[^.!?\n]{20,}[.!?]")
+_LINE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"^People the text quotes: .*$", re.MULTILINE)
+_QUOTED_PERSON = re.compile(r"\s*([^:;]+?) \[(\d+)\]")
 _NAME = re.compile(r"\b[A-Z][a-z]{2,30}\b")
 _NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
 
@@ -51,7 +45,7 @@ class Faults:
         drop: close the connection without answering.
         garbled: answer 200 with an HTML body instead of JSON.
         invalid_json: answer 200 whose message content is cut-off JSON (a re-ask fixes it).
-        ungrounded: answer 200 with a quote the source does not contain (a re-ask fixes it).
+        ungrounded: answer 200 citing a sentence the source does not have (the check drops it).
         retry_after: seconds the 429s ask the client to wait.
     """
 
@@ -79,6 +73,37 @@ def source_of(body: dict[str, Any]) -> str:
     return ""
 
 
+def quoted_of(body: dict[str, Any]) -> str:
+    """The prompt's line naming the people the text quotes, or ""."""
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str) and (found := _QUOTED.search(content)):
+            return found.group(0)
+    return ""
+
+
+def numbered_of(source: str) -> Document:
+    """The prompt's numbered sentences as a document of their own, numbers kept.
+
+    Sentences of one paragraph are joined by a space, paragraphs by a blank line, so attribution
+    reads them as the source has them.
+    """
+    text, found, paragraph = "", [], 0
+    for block in source.split("\n\n"):
+        lines = _LINE.findall(block)
+        if not lines:
+            continue
+        if text:
+            text += "\n\n"
+        for i, (number, words) in enumerate(lines):
+            if i:
+                text += " "
+            found.append(Sentence(int(number), len(text), len(text) + len(words), paragraph))
+            text += words
+        paragraph += 1
+    return Document(text, found)
+
+
 @cache
 def _max_len(model: type[BaseModel], name: str) -> int:
     """The schema's ``maxLength`` for a field, so answers stay valid when the limits change."""
@@ -87,58 +112,72 @@ def _max_len(model: type[BaseModel], name: str) -> int:
     return min(int(o.get("maxLength", 10_000)) for o in options if o.get("type") == "string")
 
 
-def _spans(source: str) -> list[str]:
-    # Fenced <source> tags (angle quotes in the prompt copy) differ from the text: avoid them.
-    longest = min(_max_len(m, "quote") for m in (DraftEvent, DraftPosition, DraftQuestion))
-    return [
-        s.strip()
-        for s in _SENTENCE.findall(source)
-        if "\u2039" not in s and "\u203a" not in s and len(s.strip()) <= longest
-    ]
+def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[str, Any]:
+    """A schema-valid draft of the numbered ``source`` (a prompt's ``<source>`` block).
 
+    Like a good model, it gives a position to each person the prompt's ``quoted`` line names
+    ("People the text quotes: Maria Lopez [3]; ..."), citing the sentence named there. With
+    ``grounded=False`` its event cites a sentence number the source does not have.
+    """
+    doc = numbered_of(source)
+    numbers = [s.number for s in doc.sentences] or [1]
+    text = doc.text
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "Untitled")
+    names = _NAME.findall(text)
+    name = names[0] if names else text.split()[0][:60] if text.split() else "Nobody"
+    people = _QUOTED_PERSON.findall(quoted)[:MAX_POSITIONS]
 
-def draft_for(source: str, *, grounded: bool = True) -> dict[str, Any]:
-    """A schema-valid draft built from ``source``; with ``grounded=False`` one quote is invented."""
-    spans = _spans(source) or [source.strip()[:60] or "nothing"]
-    first_line = next((line.strip() for line in source.splitlines() if line.strip()), "Untitled")
-    names = _NAME.findall(source)
-    name = names[0] if names else source.split()[0][:60] if source.split() else "Nobody"
-
-    def pick(i: int) -> str:
-        return spans[i % len(spans)]
+    def pick(i: int) -> int:
+        return numbers[i % len(numbers)]
 
     title = first_line[: _max_len(Draft, "title")]
+    actors: list[dict[str, Any]] = [
+        {"name": name, "kind": "other", "role": "named in the source", "aliases": []}
+    ]
+    actors += [
+        {"name": who, "kind": "person", "role": "quoted", "aliases": []} for who, _ in people
+    ]
     draft: dict[str, Any] = {
         "title": title,
-        "summary": pick(0)[: _max_len(Draft, "summary")],
+        "summary": (doc.words(pick(1)) or "Nothing.")[: _max_len(Draft, "summary")],
         "source": {
             "title": first_line[: _max_len(DraftSource, "title")],
             "author": None,
             "date": None,
             "genre": "other",
         },
-        "actors": [{"name": name, "kind": "other", "role": "named in the source", "aliases": []}],
+        "actors": actors[:MAX_ACTORS],
+        "positions": [
+            {"actor": who, "sentence": int(n), "stance": f"{who} says this."} for who, n in people
+        ],
         "key_events": [
             {
-                "quote": pick(0) if grounded else UNGROUNDED_QUOTE,
+                "sentence": pick(0) if grounded else numbers[-1] + 1000,
                 "date_text": None,
-                "date": None,
                 "description": "The source reports this.",
-                "actors": [name],
             }
         ],
-        "positions": [{"actor": name, "quote": pick(1), "stance": "They said this."}],
-        "open_questions": [{"question": "What happens next?", "quote": pick(2)}],
+        "open_questions": [{"question": "What happens next?", "sentence": pick(2)}],
     }
-    # Like a good model, a position for each speaker the text quotes by name: those review
-    # would add to this draft, with their stances written (as many as the schema holds).
-    repaired, _, _ = repair(Draft.model_validate(draft), source)
-    grown, _ = with_unquoted_speakers(repaired, source)
-    added = grown.positions[len(repaired.positions) :][: MAX_POSITIONS - len(draft["positions"])]
+    # Like a good model, also a position for every other speaker the text quotes by name (those
+    # the check would add to this draft, asking for their stances), with its stance written.
+    checked = check(Draft.model_validate(draft), doc)
+    assert checked.draft is not None
+    kept = [p for p in checked.draft.positions if p.stance.strip()]
+    added = [p for p in checked.draft.positions if not p.stance.strip()]
     new = {p.actor for p in added} - {a["name"] for a in draft["actors"]}
-    draft["actors"] += [a.model_dump() for a in grown.actors if a.name in new]
-    draft["positions"] += [{**p.model_dump(), "stance": "They said this."} for p in added]
+    draft["actors"] = [a.model_dump() for a in checked.draft.actors if a.name not in new]
+    draft["actors"] += [a.model_dump() for a in checked.draft.actors if a.name in new]
+    draft["actors"] = draft["actors"][:MAX_ACTORS]
+    draft["positions"] = [p.model_dump() for p in kept]
+    draft["positions"] += [{**p.model_dump(), "stance": f"{p.actor} says this."} for p in added]
     return draft
+
+
+def stances_for(body: dict[str, Any]) -> dict[str, Any]:
+    """The stances a stances request asks for: one sentence per listed person."""
+    asked = body["messages"][-1].get("content") or ""
+    return {"stances": ["They said this."] * max(1, len(_NUMBERED.findall(asked)))}
 
 
 def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
@@ -163,24 +202,14 @@ def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     }
 
 
-def fixes_for(body: dict[str, Any], *, grounded: bool = True) -> dict[str, Any]:
-    """Fixes for a re-ask about single items: one per numbered problem, each a real sentence."""
-    asked = body["messages"][-1].get("content") or ""
-    count = max(1, len(_NUMBERED.findall(asked)))
-    spans = _spans(source_of(body)) or ["nothing"]
-    quote = spans[0] if grounded else UNGROUNDED_QUOTE
-    fix = {"drop": False, "quote": quote, "actor": None, "stance": None}
-    return {"fixes": [fix] * count}
-
-
 def answer(body: dict[str, Any], *, grounded: bool = True, valid: bool = True) -> dict[str, Any]:
     """The response a well-behaved server gives to a chat request (used by the Batch API mock):
-    a draft, or fixes when the request's json_schema asks for them."""
+    a draft, or stances when the request's json_schema asks for them."""
     wanted = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
-    if wanted == "DraftFixes":
-        data = fixes_for(body, grounded=grounded)
+    if wanted == "DraftStances":
+        data = stances_for(body)
     else:
-        data = draft_for(source_of(body), grounded=grounded)
+        data = draft_for(source_of(body), grounded=grounded, quoted=quoted_of(body))
     content = json.dumps(data, ensure_ascii=False)
     return completion(body, content if valid else content[: len(content) // 2])
 

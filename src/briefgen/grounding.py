@@ -121,25 +121,3 @@ def locate(quote: str, source: str) -> Match:
     while end > begin and _normalize_char(source[end - 1]) in _STRIP:
         end -= 1
     return Match("fuzzy", begin, end, found.score)
-
-
-def closest_passage(quote: str, source: str, *, width: int = 0) -> str | None:
-    """The passage of ``source`` most like ``quote``, for telling the model what it should copy.
-
-    Returns None when nothing in the source resembles the quote at all.
-    """
-    needle = _clean_quote(quote)
-    if not needle:
-        return None
-    hay, index = normalize(source)
-    found = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=50)
-    if found is None or found.dest_end <= found.dest_start:
-        return None
-    begin, end = _span(index, found.dest_start, found.dest_end)
-    begin, end = max(0, begin - width), min(len(source), end + width)
-    # Widen to whole words so the hint is copyable text, not a fragment.
-    while begin > 0 and not source[begin - 1].isspace():
-        begin -= 1
-    while end < len(source) and not source[end].isspace():
-        end += 1
-    return source[begin:end].strip()

@@ -147,7 +147,7 @@ def _wait(state: RetryCallState) -> float:
 
 #: String keywords OpenAI's strict mode rejects with a 400 ("'maxLength' is not permitted");
 #: llama.cpp and vLLM turn them into the grammar, which keeps a small model's answers bounded.
-_OPENAI_UNSUPPORTED = ("maxLength", "minLength")
+_OPENAI_UNSUPPORTED = ("maxLength", "minLength", "minimum", "maximum")
 
 
 def _without(node: Any, keys: tuple[str, ...]) -> Any:
@@ -158,17 +158,27 @@ def _without(node: Any, keys: tuple[str, ...]) -> Any:
     return node
 
 
+#: For llama.cpp's grammar engine (llguidance): JSON without whitespace between tokens. Left
+#: free, the 1.5B model indents every field, and each indent is a token it writes.
+COMPACT = {"x-guidance": {"whitespace_flexible": False}}
+
+
 @cache
-def response_format(schema: type[BaseModel], *, for_openai: bool = False) -> dict[str, Any]:
+def response_format(
+    schema: type[BaseModel], *, for_openai: bool = False, compact: bool = False
+) -> dict[str, Any]:
     """The strict ``json_schema`` response format for ``schema``, as ``parse`` would build it.
 
     Derived with the SDK's public ``pydantic_function_tool`` (the same strict schema) and cached.
     ``for_openai`` leaves out the string bounds OpenAI does not accept; answers are still
-    validated against them (an over-long string is re-asked).
+    validated against them (an over-long string is re-asked). ``compact`` asks the embedded
+    server's grammar for JSON without whitespace (:data:`COMPACT`).
     """
     parameters = openai.pydantic_function_tool(schema)["function"]["parameters"]
     if for_openai:
         parameters = _without(parameters, _OPENAI_UNSUPPORTED)
+    if compact:
+        parameters = {**COMPACT, **parameters}
     return {
         "type": "json_schema",
         "json_schema": {"schema": parameters, "name": schema.__name__, "strict": True},
@@ -232,7 +242,9 @@ class LLM:
             body["repeat_penalty"] = EMBEDDED_REPEAT_PENALTY
         if mode == "json_schema":
             # The strict schema parse() would send, derived from the Pydantic model once.
-            fmt = response_format(schema, for_openai=self.backend == "openai")
+            fmt = response_format(
+                schema, for_openai=self.backend == "openai", compact=self.backend == "embedded"
+            )
             return {**body, "response_format": fmt}
         if mode == "tools":
             tool: Any = openai.pydantic_function_tool(schema, name="submit_briefing")

@@ -8,10 +8,9 @@ are summed over every part, failed parts included.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from briefgen.assemble import event_order, stamp, tally
 from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError
 from briefgen.schema import (
@@ -19,7 +18,6 @@ from briefgen.schema import (
     Briefing,
     Event,
     Evidence,
-    GroundingCounts,
     OpenQuestion,
     Position,
     SourceInfo,
@@ -92,12 +90,6 @@ def _span_key(evidence: Evidence) -> tuple[object, ...]:
     return ("missing", _key(evidence.quote))
 
 
-def _event_order(event: Event) -> tuple[bool, str, int]:
-    # Dated events chronologically (ISO strings sort as dates), then undated in reading order.
-    start = event.evidence.start if event.evidence.start is not None else 2**62
-    return (event.date is None, event.date or "", start)
-
-
 def merge(source: str, parts: Sequence[Part]) -> Briefing:
     """One briefing of ``source`` from the briefings (or failures) of its chunks, in order.
 
@@ -160,7 +152,7 @@ def merge(source: str, parts: Sequence[Part]) -> Briefing:
         title=first.title,
         summary=first.summary,
         source=info,
-        key_events=sorted(events.values(), key=_event_order),
+        key_events=sorted(events.values(), key=event_order),
         actors=actors,
         positions=list(positions.values()),
         open_questions=list(questions.values()),
@@ -168,16 +160,10 @@ def merge(source: str, parts: Sequence[Part]) -> Briefing:
             update={
                 "attempts": attempts,
                 "usage": usage,
-                "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                "source_chars": len(source),
-                "source_sha256": hashlib.sha256(source.encode("utf-8")).hexdigest(),
                 "warnings": warnings,
                 "chunks": total,
+                **stamp(source),
             }
         ),
     )
-    counts = GroundingCounts()
-    for ev in briefing.evidence():
-        setattr(counts, ev.match, getattr(counts, ev.match) + 1)
-    briefing.meta.grounding = counts
-    return briefing
+    return tally(briefing)

@@ -14,22 +14,13 @@ from typing import Any
 
 import jinja2
 
+from briefgen import speakers
+from briefgen.dates import find_date
+from briefgen.injection import ADDRESSES_THE_MODEL, WITHHELD
+from briefgen.schema import MAX_POSITIONS
+from briefgen.sentences import Document
+
 _DELIMITER = re.compile(r"<(/?)(source)>", re.IGNORECASE)
-# Text that talks to an AI model rather than to the reader. A 1.5B model followed such a line
-# ("output the title ...") despite the system prompt, so from such a marker to the end of its
-# paragraph the model sees a placeholder instead. Grounding and offsets still use the full text.
-_ADDRESSES_THE_MODEL = re.compile(
-    r"(?:\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|system|former)\s+"
-    r"(?:instructions?|prompts?|rules|messages?|directions?)"
-    r"|\b(?:ignore|disregard)\s+(?:all\s+|the\s+|any\s+|your\s+)*"
-    r"(?:instructions?|prompts?)\s+(?:above|before)\b"
-    r"|^[^\w\n]{0,3}(?:system|assistant|developer)\s*(?:message|prompt)?\s*:"
-    r"|\b(?:admin|developer|god|jailbreak)\s+mode\b"
-    r").*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-WITHHELD = "[text addressed to an AI model withheld]"
 
 
 def prompts_dir() -> Path:
@@ -63,21 +54,53 @@ def fence(source: str) -> str:
     ("ignore previous instructions ...", "SYSTEM: ...") is withheld to the end of its
     paragraph. Only the prompt copy changes; grounding and offsets use the text as loaded.
     """
-    text = _ADDRESSES_THE_MODEL.sub(WITHHELD, source)
-    return _DELIMITER.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}\u203a", text)
+    text = ADDRESSES_THE_MODEL.sub(WITHHELD, source)
+    return _DELIMITER.sub(_angled, text)
+
+
+def numbered(doc: Document) -> str:
+    """The source as the prompt shows it: ``[n] text``, one sentence a line, paragraphs apart.
+
+    Text addressed to an AI model is withheld from where it starts (:mod:`briefgen.injection`),
+    and a ``<source>`` tag cannot close the block.
+    """
+    lines: list[str] = []
+    paragraph = None
+    for s in doc.sentences:
+        if paragraph is not None and s.paragraph != paragraph:
+            lines.append("")
+        paragraph = s.paragraph
+        text = s.of(doc.text)
+        cut = doc.withheld.get(s.number)
+        if cut is not None:
+            text = f"{text[:cut].rstrip()} {WITHHELD}".lstrip()
+        lines.append(f"[{s.number}] {_DELIMITER.sub(_angled, text)}")
+    return "\n".join(lines)
+
+
+def _angled(found: re.Match[str]) -> str:
+    return f"\u2039{found.group(1)}{found.group(2)}\u203a"
 
 
 def messages(
-    source: str,
+    doc: Document,
     *,
     publication_date: str | None = None,
     chunk_index: int = 1,
     chunk_total: int = 1,
 ) -> list[dict[str, Any]]:
-    """The first request's messages: the fixed system prompt, then the delimited source."""
+    """The first request's messages: the fixed system prompt, then the numbered source.
+
+    The source comes first in the user message and the per-source task after it, so a re-ask
+    or a stances request that repeats them reuses the server's cached prefix.
+    """
+    # Every sentence the text dates is a candidate key event: named, the model picks from them.
+    dated = [(s.number, d) for s in doc.sentences if (d := find_date(s.of(doc.text))) is not None]
     user = render(
         "user",
-        source=fence(source),
+        source=numbered(doc),
+        dated=dated,
+        quoted=speakers.quoted(doc)[:MAX_POSITIONS],
         publication_date=publication_date,
         chunk_index=chunk_index,
         chunk_total=chunk_total,
@@ -91,11 +114,6 @@ def messages(
 def reask(problems: list[str]) -> str:
     """The follow-up message that lists what was wrong with the previous answer."""
     return render("reask", problems=problems)
-
-
-def fix(problems: list[str]) -> str:
-    """The follow-up message asking for fixes to single items only, one per listed problem."""
-    return render("fix", problems=problems)
 
 
 def stances(quoted: list[tuple[str, str]]) -> str:

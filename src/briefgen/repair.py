@@ -1,9 +1,10 @@
 """Fix in code what an answer gets wrong that needs no model, and say what was fixed.
 
 Pure. Actor names as the source writes them, each actor once, people the brief's own summary
-names, no role the text gives another actor, each quotation to the speaker the text names beside
-it, dates the text backs, text a length bound cut into a foreign script. A 1.5B model rarely
-fixed these when asked again, and every re-ask costs a whole answer (bench/RESULTS.md, v5).
+names, no role the text gives another actor, date words the event's own sentence writes, text a
+length bound cut into a foreign script; who said what is for :mod:`briefgen.speakers`. A 1.5B
+model rarely fixed these when asked again, and every re-ask costs a whole answer
+(bench/RESULTS.md, v5).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from briefgen import grounding
-from briefgen.attribution import Attribution, attribution, lead_in, quotations
 from briefgen.chunking import SENTENCE_END
-from briefgen.dates import MONTHS, date_in, date_problem, names_a_date
-from briefgen.schema import Draft, DraftActor, DraftPosition, is_iso_date
+from briefgen.dates import MONTHS, dates_in, names_a_date
+from briefgen.schema import Draft, DraftActor, is_iso_date
+from briefgen.sentences import Document
 
 
 def _writes(source: str, phrase: str) -> bool:
@@ -328,164 +329,41 @@ def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftA
     return kept, notes
 
 
-def _forms(actor: DraftActor) -> list[str]:
-    """The ways the text may write an actor: name, aliases, and a person's surname."""
-    forms = [actor.name, *actor.aliases]
-    if actor.kind == "person" and len(actor.name.split()) > 1:
-        forms.append(actor.name.split()[-1])
-    return [f for f in forms if len(f) > 1]
+def _date_of(text: str | None, words: str) -> tuple[str | None, str | None]:
+    """An event's date words, read inside its own sentence, and why the model's were not kept.
 
-
-#: Words before a name that make it the object of a phrase: "Of Obama, he said" is not Obama's.
-_PREPOSITIONS = frozenset(
-    ["of", "on", "about", "to", "with", "against", "at", "for", "from", "by", "toward", "than"]
-)
-
-
-def _subject(form: str, text: str) -> int | None:
-    """The first place ``text`` writes ``form`` other than after a preposition."""
-    for at in _whole_words(text, form):
-        before = text[:at].split()
-        if not before or before[-1].casefold() not in _PREPOSITIONS:
-            return at
-    return None
-
-
-def _full_name(surname: str, source: str) -> str | None:
-    """The full name the source writes for a surname alone ("Jay Carney" for "Carney")."""
-    for found in re.finditer(rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b", source):
-        first = found.group(1)
-        if not _titular(first) and first.casefold() not in _NOT_NAMES:
-            name = f"{first} {surname}"
-            return name if _person_named(name, source) else None
-    return None
-
-
-def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftActor | None:
-    """The actor an attribution names: a listed one, or a person the text names in full.
-
-    A name that fits several listed actors is left unresolved. One that fits none is a new
-    person when the attribution writes a title before it ("Sen. John Cornyn") or the text also
-    writes the surname alone, and the name is two or three words the text contains. A pronoun
-    is the listed person named first in the quotation's paragraph before its marks, else in the
-    paragraph before; further back, or naming nobody listed, it is left unresolved.
+    The model's ``date_text`` stands when the sentence writes it as a date, widened to the
+    fullest date the sentence writes around it ("March 4" -> "Tuesday, March 4, 2025", whose
+    year is the text's, not the publication date's); else the sentence's own first date
+    (:func:`dates.find_date`) dates the event; else nothing does. Words of a sentence the text
+    does not have are left for the check of its number.
     """
-    if said.name is not None:
-        named = [a for a in actors if any(_writes(said.name, f) for f in _forms(a))]
-        if named:
-            return named[0] if len(named) == 1 else None
-        bare = bare_name(said.name)
-        if len(bare.split()) == 1:
-            bare = _full_name(bare, source) or bare  # "Carney said" of "Jay Carney"
-        words = bare.split()
-        titled = bare != said.name or _person_named(bare, source) is not None
-        if titled and len(words) in (2, 3) and not _NOT_NAMES & {w.casefold() for w in words}:
-            return DraftActor(name=bare, kind="person", role="", aliases=[])
-        return None
-    # Forms two people share ("Cheney" for Liz and Mary) point at neither.
-    forms = [(f, a) for a in actors if a.kind == "person" for f in _forms(a)]
-    owners: dict[str, set[str]] = {}
-    for form, actor in forms:
-        owners.setdefault(form, set()).add(actor.name)
-    unique = [(f, a) for f, a in forms if len(owners[f]) == 1]
-    # The quotation's own paragraph first, then the one before: there the subject, the person
-    # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
-    for window in lead_in(source, said.opening):
-        first = [(at, a) for f, a in unique for at in [_subject(f, window)] if at is not None]
-        if first:
-            return min(first, key=lambda found: found[0])[1]
-    return None
-
-
-def _speakers_from_text(
-    positions: list[DraftPosition], actors: list[DraftActor], source: str
-) -> tuple[list[DraftPosition], list[DraftActor], list[str]]:
-    """Give each quotation the speaker the text attributes it to, and each speaker a quote once.
-
-    A small model hands a quotation to the organisation or person the paragraph is about
-    (Hutchison's "AARP's new and welcome position ..." given to AARP): the attribution next to
-    the quotation marks ("she said", "Menendez said") decides. Returns the positions, the
-    speakers it adds to the actors (named in full by the text, not yet listed) and its notes.
-    """
-    kept: list[DraftPosition] = []
-    added: list[DraftActor] = []
-    seen: set[tuple[str, str]] = set()
-    notes: list[str] = []
-    for i, position in enumerate(positions, 1):
-        found = grounding.locate(position.quote, source) if position.quote.strip() else None
-        said = None
-        if found is not None and found.status in ("exact", "normalized"):
-            assert found.start is not None and found.end is not None
-            said = attribution(source, found.start, found.end)
-        speaker = _speaker(said, [*actors, *added], source) if said else None
-        same = speaker is not None and position.actor.casefold() in {
-            f.casefold() for f in _forms(speaker)
-        }
-        if speaker is not None and not same:
-            if speaker not in actors and speaker not in added:
-                added.append(speaker)
-                notes.append(f'actors: added "{speaker.name}", whom the text quotes')
-            notes.append(
-                f"positions[{i}]: the text gives these words to {speaker.name}, not to "
-                f"{position.actor}; speaker changed"
-            )
-            position = position.model_copy(update={"actor": speaker.name})
-        key = (position.actor.casefold(), position.quote.strip().casefold())
-        if key in seen:
-            notes.append(f"positions[{i}]: dropped, the same words of {position.actor} twice")
-            continue
-        seen.add(key)
-        kept.append(position)
-    return kept, added, notes
-
-
-#: The fewest words a quotation needs to be someone's stated position, not a scare quote.
-_SPOKEN_WORDS = 5
-
-
-def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, int]]:
-    """Speakers the text quotes by name whom the draft gives no position, with their first words.
-
-    A small model lists the speakers and then gives positions to the first few it meets: the AARP
-    brief quoted no one of the White House, the House-reading brief nobody at all
-    (bench/RESULTS.md, v16). Each quotation of at least five words whose attribution names a
-    speaker (see :func:`_speaker`) counts; listed actors come first, in the draft's order, then
-    people the text names in full, in reading order. Returns ``(speaker, start, end)`` with the
-    offsets of the first such quotation, for the caller to ask for a stance.
-    """
-    spoken = {
-        f.casefold() for p in draft.positions for f in (p.actor, bare_name(p.actor)) if f.strip()
-    }
-    found: dict[str, tuple[DraftActor, int, int]] = {}
-    by_name: dict[str, DraftActor | None] = {}  # "Obama said" ten times is one look-up
-    for start, end in quotations(source):
-        if len(source[start:end].split()) < _SPOKEN_WORDS:
-            continue
-        said = attribution(source, start, end)
-        if said is None:
-            continue
-        if said.name is None:
-            speaker = _speaker(said, draft.actors, source)
-        elif said.name in by_name:
-            speaker = by_name[said.name]
-        else:
-            speaker = by_name[said.name] = _speaker(said, draft.actors, source)
-        if speaker is None or speaker.name in found:
-            continue
-        if not spoken & {f.casefold() for f in _forms(speaker)}:
-            found[speaker.name] = (speaker, start, end)
-    order = {a.name: i for i, a in enumerate(draft.actors)}
-    return sorted(found.values(), key=lambda f: order.get(f[0].name, len(order)))
+    text = text.strip() if text and text.strip() else None
+    if not words:
+        return text, None
+    found = dates_in(words)
+    if text is not None:
+        folded = words.casefold()
+        same = len(folded) == len(words)  # offsets in the folded text are the sentence's
+        at = next(_whole_words(folded if same else words, text.casefold() if same else text), None)
+        if at is not None and (names_a_date(text) or dates_in(text)):
+            text = words[at : at + len(text)]  # as the sentence writes it
+            wider = [f for f in found if text.casefold() in f.casefold()]
+            return max(wider, key=len, default=text), None
+        why = f'date_text "{text}" is not a date its sentence writes'
+        return (found[0] if found else None), why
+    return (found[0] if found else None), None
 
 
 def repair(
-    draft: Draft, source: str, anchor: str | None = None
+    draft: Draft, doc: Document, anchor: str | None = None
 ) -> tuple[Draft, dict[str, str], list[str]]:
-    """Fix in code what needs no model: actor names, and dates or date words the text lacks.
+    """Fix in code what needs no model: actor names, dates, and strings cut into a foreign script.
 
     Returns the repaired draft, the actor renames (folded old name -> new name) and one note per
     change, which the brief lists as a warning. Nothing the source backs is ever removed.
     """
+    source = doc.text
     draft = _clip_texts(draft, source)
     actors, renamed, notes = _repair_actors(draft, source)
     extra, added = _actors_from_summary(draft, actors, source)
@@ -503,30 +381,22 @@ def repair(
     ):
         notes.append(f"dropped source.date {published}: the text does not state it")
         meta = meta.model_copy(update={"date": None})
-    events = []
+    events, cited = [], set()
     for i, event in enumerate(draft.key_events, 1):
-        date, date_text = event.date, event.date_text
-        if why := date_problem(date, date_text, source, anchor):
-            written = date_in(event.quote, date) if date and is_iso_date(date) else None
-            if written and not date_problem(written[1], written[0], source, anchor):
-                date_text, date = written
-                notes.append(f'key_events[{i}]: {why}; dated "{date_text}" from its quote')
-            else:
-                notes.append(f"key_events[{i}]: {why}; date dropped")
-                date = None  # a date the source does not back is never kept
-                if date_problem(None, date_text, source):
-                    date_text = None  # nor date words the source does not contain
-        if date_text is not None and not names_a_date(date_text):
-            date_text = None  # "in his address on ..." is a phrase, not a date
-        events.append(event.model_copy(update={"date": date, "date_text": date_text}))
+        if event.sentence in cited and doc[event.sentence] is not None:
+            notes.append(f"key_events[{i}]: dropped, sentence [{event.sentence}] twice")
+            continue
+        cited.add(event.sentence)
+        date_text, why = _date_of(event.date_text, doc.words(event.sentence))
+        if why:
+            found = f'dated "{date_text}" from its sentence' if date_text else "undated"
+            notes.append(f"key_events[{i}]: {why}; {found}")
+        events.append(event.model_copy(update={"date_text": date_text}))
 
     def canonical(name: str) -> str:
         return renamed.get(name.strip().casefold(), name)
 
-    # Speakers and event actors follow the renames, so the repaired draft is consistent alone.
-    events = [e.model_copy(update={"actors": [canonical(a) for a in e.actors]}) for e in events]
+    # Speakers follow the renames, so the repaired draft is consistent alone.
     positions = [p.model_copy(update={"actor": canonical(p.actor)}) for p in draft.positions]
-    positions, speakers, moved = _speakers_from_text(positions, actors, source)
-    actors, notes = [*actors, *speakers], [*notes, *moved]
     update = {"actors": actors, "source": meta, "key_events": events, "positions": positions}
     return draft.model_copy(update=update), renamed, notes

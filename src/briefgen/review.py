@@ -1,7 +1,7 @@
-"""Check one model answer against the schema and the source, and say exactly what is wrong.
+"""Check one model answer against the schema and the numbered text it cites.
 
-Pure: no I/O. Each problem is one sentence the re-ask sends back to the model, naming the failing
-item and, for a quote that is not in the source, the closest real passage.
+Pure: no I/O. An answer that does not parse gets problems, each one sentence the re-ask sends
+back; a parsed one is settled in code, every change noted.
 """
 
 from __future__ import annotations
@@ -10,26 +10,16 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import ValidationError
 
-from briefgen import grounding
-from briefgen.repair import repair, unquoted_speakers
-from briefgen.schema import (
-    MAX_FIXES,
-    MAX_POSITIONS,
-    QUOTE_MAX_CHARS,
-    Draft,
-    DraftFixes,
-    DraftPosition,
-    DraftStances,
-)
+from briefgen.repair import _writes, repair
+from briefgen.schema import MAX_POSITIONS, Draft, DraftPosition, DraftStances
+from briefgen.sentences import Document
+from briefgen.speakers import Spoken, speakers_from_text, with_unquoted_speakers
 
 #: Most problems listed in one re-ask: the model fixes a few things better than many.
-MAX_PROBLEMS = MAX_FIXES
-#: "positions[2]: ..." — a problem with one item, which a fix can mend on its own.
-_ITEM = re.compile(r"^(key_events|positions|open_questions)\[(\d+)\]: ")
+MAX_PROBLEMS = 12
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -44,6 +34,8 @@ class Review:
     names: dict[str, str] = field(default_factory=dict)
     #: What was fixed in code without a re-ask (see :func:`repair`), one note each.
     repairs: list[str] = field(default_factory=list)
+    #: Each position's words in the source (None for a sentence number the text lacks).
+    spans: list[Spoken | None] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,177 +81,119 @@ def name_index(draft: Draft) -> dict[str, str]:
     return index
 
 
-def _quote_problem(label: str, quote: str, source: str) -> str | None:
-    found = grounding.locate(quote, source)
-    if found.status in ("exact", "normalized"):
-        return None
-    if found.status == "fuzzy" and found.start is not None and found.end is not None:
-        # Close but not copied: a paraphrase the re-ask can fix by copying the real words.
-        real = _fitting(source[found.start : found.end])
-        return (
-            f'{label}: the quote "{quote}" is not copied exactly; replace it with the source\'s '
-            f'own words: "{real}".'
-        )
-    near = grounding.closest_passage(quote, source)
-    hint = f' The closest passage in the source is: "{_fitting(near)}".' if near else ""
-    return (
-        f'{label}: the quote "{quote}" is not in the source; copy a passage exactly or drop '
-        f"the item.{hint}"
-    )
-
-
-def _fitting(passage: str) -> str:
-    """``passage`` cut at a word to fit the quote field, so a re-ask never asks for more.
-
-    A 162-character passage offered for a 160-character field could not be copied: under the
-    grammar the model squeezed it into "... executiveinda" three times (bench/RESULTS.md, v10).
-    """
-    if len(passage) <= QUOTE_MAX_CHARS:
-        return passage
-    cut = passage[: QUOTE_MAX_CHARS + 1]
-    cut = cut[: cut.rfind(" ")] if " " in cut else cut[:QUOTE_MAX_CHARS]
-    return cut.rstrip(" ,;:-\u2013\u2014")
-
-
 def _is_title(stance: str) -> bool:
     """A label rather than a sentence: one word, or a few capitalised ones ("Chief Executive")."""
     words = [w for w in stance.split() if w.casefold() not in ("of", "the", "and", "for")]
     return len(words) <= 1 or (len(words) <= 4 and all(w[:1].isupper() for w in words))
 
 
-def _in_source(text: str, source: str) -> bool:
-    return bool(text.strip()) and grounding.locate(text, source).status != "missing"
-
-
 def review(
     content: str | None,
-    source: str,
+    doc: Document,
     *,
     anchor: str | None = None,
     add_speakers: bool = True,
 ) -> Review:
-    """Check an answer: schema, then what only the model can fix: speakers, stances, quotes.
+    """Parse an answer and check it against the numbered text it cites.
 
-    What code can fix exactly (actor names, unbacked dates) is repaired first and noted in
-    ``Review.repairs``; ``Review.problems`` is what a re-ask sends back.
+    An answer that does not parse has problems (the next request asks for the whole answer
+    again); a parsed one is settled in code (:func:`check`).
 
     Args:
         content: the model's raw answer.
-        source: the source text the quotes must come from.
+        doc: the numbered text the answer cites.
         anchor: the publication date, which may supply a year the text leaves out.
         add_speakers: give speakers the answer leaves out a position (see :func:`check`).
     """
     draft, problems = parse(content)
     if draft is None:
         return Review(None, problems)
-    return check(draft, source, anchor=anchor, add_speakers=add_speakers)
+    return check(draft, doc, anchor=anchor, add_speakers=add_speakers)
 
 
 def check(
     draft: Draft,
-    source: str,
+    doc: Document,
     *,
     anchor: str | None = None,
     add_speakers: bool = True,
 ) -> Review:
-    """:func:`review` for an answer already parsed (a draft with the model's fixes applied).
+    """Settle a parsed answer in one pass, noting every change in ``Review.repairs``.
 
-    A speaker the text quotes by name whom the draft leaves out gets a position whose stance the
-    model is asked to write (:func:`with_unquoted_speakers`), unless ``add_speakers`` is False:
-    the caller asks for stances once, so a stance the model did not write, or a position it
-    dropped, is not asked for again.
+    Repair what code can (actor names, date words), read who said each position's words, drop
+    what the text does not back (a sentence number it lacks or withholds, a position its
+    sentence does not give its speaker), clear a stance that is a title, and give each speaker
+    the text quotes by name a position while there is room. A position left without a stance
+    is for the one stances request the session makes (:func:`unwritten`); with
+    ``add_speakers`` False (after that request) no speaker is added again.
+
+    A small model asked to fix such items mostly dropped them, or made them worse, at the cost
+    of a request each (bench/RESULTS.md, v18): code decides instead.
     """
-    result = _check(draft, source, anchor)
-    assert result.draft is not None
-    if not add_speakers:
-        return result
-    grown, added = with_unquoted_speakers(result.draft, source)
-    if not added:
-        return result
-    again = _check(grown, source, anchor)
-    again.names = {**result.names, **again.names}
-    again.repairs = [*result.repairs, *added, *again.repairs]
-    return again
-
-
-def with_unquoted_speakers(draft: Draft, source: str) -> tuple[Draft, list[str]]:
-    """``draft`` with a position, its stance left for the model, for each speaker it leaves out.
-
-    The quote and the speaker come from the text (see :func:`repair.unquoted_speakers`), so they
-    are grounded and attributed by construction; the empty stance is a problem until the model
-    writes it (the briefing session asks for every :func:`unwritten` stance in one request). The
-    draft's own bound holds (the one-page brief has room for that many). Returns the draft and
-    one note per change.
-    """
-    room = MAX_POSITIONS - len(draft.positions)
-    found = unquoted_speakers(draft, source)[:room] if room > 0 else []
-    if not found:
-        return draft, []
-    actors, positions, notes = list(draft.actors), list(draft.positions), []
-    for speaker, start, end in found:
-        quote = _fitting(source[start:end]).rstrip(" ,;:")
-        if speaker not in actors:
-            actors.append(speaker)
-            notes.append(f'actors: added "{speaker.name}", whom the text quotes')
-        positions.append(DraftPosition(actor=speaker.name, quote=quote, stance=""))
-        notes.append(
-            f'positions[{len(positions)}]: added, the text quotes {speaker.name} ("{quote[:60]}") '
-            "and the answer gave no position of theirs"
-        )
-    return draft.model_copy(update={"actors": actors, "positions": positions}), notes
-
-
-def _check(draft: Draft, source: str, anchor: str | None) -> Review:
-    """:func:`check` without adding speakers: repair, then list what only the model can fix."""
-    problems: list[str] = []
-    draft, renamed, repairs = repair(draft, source, anchor)
+    draft, renamed, repairs = repair(draft, doc, anchor)
+    positions, spans, speakers, moved = speakers_from_text(
+        list(draft.positions), list(draft.actors), doc
+    )
+    draft = draft.model_copy(update={"positions": positions, "actors": [*draft.actors, *speakers]})
+    repairs += moved
     names = {**renamed, **name_index(draft)}
-    choices = ", ".join(dict.fromkeys(a.name for a in draft.actors)) or "(none yet)"
-    roles = {a.name: a.role.casefold() for a in draft.actors}
+    draft, spans, settled = _settle(draft, spans, doc, names)
+    repairs += settled
+    if add_speakers:
+        room = MAX_POSITIONS - len(draft.positions)
+        draft, spans, added = with_unquoted_speakers(draft, spans, doc, room)
+        repairs += added
+    return Review(draft, [], {**names, **name_index(draft)}, repairs, spans)
+
+
+def _unusable(number: int, doc: Document) -> str | None:
+    """Why sentence ``number`` cannot be evidence, or None when it can."""
+    if doc[number] is None:
+        return f"no sentence [{number}]"
+    if number in doc.withheld:
+        return f"sentence [{number}] addresses an AI model"
+    return None
+
+
+def _settle(
+    draft: Draft, spans: list[Spoken | None], doc: Document, names: dict[str, str]
+) -> tuple[Draft, list[Spoken | None], list[str]]:
+    """``draft`` without the items the text does not back, and title stances cleared."""
+    notes: list[str] = []
+    events = []
     for i, event in enumerate(draft.key_events, 1):
-        problems += filter(None, [_quote_problem(f"key_events[{i}]", event.quote, source)])
-    speakers: dict[str, str] = {}
-    for i, position in enumerate(draft.positions, 1):
-        label = f"positions[{i}]"
-        speaker = names.get(position.actor.strip().casefold())
-        if speaker is None and _in_source(position.actor, source):
-            # The brief adds a speaker the source names to its actors (the list may be full).
-            speaker = position.actor.strip()
-        if speaker is None:
-            problems.append(
-                f'{label}: "{position.actor}" is not in actors; use one of: {choices} '
-                "(or add the speaker to actors)."
-            )
-        stance = position.stance.strip()
-        if not stance:
-            # Added by with_unquoted_speakers: the next request asks for it (see unwritten).
-            problems.append(
-                f"{label}: the stance for the quotation of {speaker or position.actor} is not "
-                "written yet."
-            )
-        elif speaker and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
-            problems.append(
-                f'{label}: the stance "{stance}" is a title, not what {speaker} said; write a '
-                "full sentence saying what they said or want, or drop the item."
-            )
-        key = position.quote.strip().casefold()
-        if speaker and speakers.setdefault(key, speaker) != speaker:
-            problems.append(
-                f"{label}: the same quote is attributed to {speakers[key]} and {speaker}; "
-                "keep only the person the source says spoke it."
-            )
-        problems += filter(None, [_quote_problem(label, position.quote, source)])
-    for i, question in enumerate(draft.open_questions, 1):
-        label = f"open_questions[{i}]"
-        if question.quote.rstrip().endswith("?") and not _in_source(question.quote, source):
-            problems.append(
-                f'{label}: the quote field holds a question of yours ("{question.quote}"); put '
-                "there the source's own sentence that leaves it open, copied exactly, or drop "
-                "the item."
-            )
+        if why := _unusable(event.sentence, doc):
+            notes.append(f"key_events[{i}] dropped: {why}")
         else:
-            problems += filter(None, [_quote_problem(label, question.quote, source)])
-    return Review(draft, problems[:MAX_PROBLEMS], names, repairs)
+            events.append(event)
+    roles = {a.name: a.role.casefold() for a in draft.actors}
+    positions: list[DraftPosition] = []
+    kept: list[Spoken | None] = []
+    for i, (position, spoken) in enumerate(zip(draft.positions, spans, strict=True), 1):
+        speaker = names.get(position.actor.strip().casefold(), position.actor.strip())
+        why = _unusable(position.sentence, doc)
+        if why is None and spoken is not None and not spoken.attributed:
+            why = f"sentence [{position.sentence}] does not say {speaker} said it"
+        if why is None and not (speaker in roles or _writes(doc.text, speaker)):
+            # A speaker the text never names is invented, and so is what they said.
+            why = f'the source never names "{speaker}"'
+        if why is not None or spoken is None:
+            notes.append(f"positions[{i}] dropped: {why}")
+            continue
+        stance = position.stance.strip()
+        if stance and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
+            notes.append(f'positions[{i}]: stance "{stance}" is a title; asked again')
+            position = position.model_copy(update={"stance": ""})
+        positions.append(position)
+        kept.append(spoken)
+    questions = []
+    for i, question in enumerate(draft.open_questions, 1):
+        if why := _unusable(question.sentence, doc):
+            notes.append(f"open_questions[{i}] dropped: {why}")
+        else:
+            questions.append(question)
+    update = {"key_events": events, "positions": positions, "open_questions": questions}
+    return draft.model_copy(update=update), kept, notes
 
 
 def unwritten(draft: Draft | None) -> list[DraftPosition]:
@@ -288,52 +222,6 @@ def apply_stances(draft: Draft, content: str | None) -> tuple[Draft, list[str]]:
             position = position.model_copy(update={"stance": stance})
         positions.append(position)
     return draft.model_copy(update={"positions": positions}), notes
-
-
-def item_of(problem: str) -> tuple[str, int] | None:
-    """The list and 1-based index of the item a problem is about, or None for the whole answer."""
-    found = _ITEM.match(problem)
-    return (found.group(1), int(found.group(2))) if found else None
-
-
-def apply_fixes(
-    draft: Draft, content: str | None, problems: list[str]
-) -> tuple[Draft, list[str]] | None:
-    """``draft`` with the model's fixes applied, the i-th fix to the i-th problem's item, and a
-    note for each item the model dropped.
-
-    Returns None when the answer is not a list of fixes. A fix past the problem count, or for a
-    field its item lacks, is ignored; dropped items go last, so indices hold while applying.
-    """
-    try:
-        fixes = DraftFixes.model_validate_json(_unfenced(content or "")).fixes
-    except ValidationError:
-        return None
-    lists: dict[str, list[Any]] = {
-        name: list(getattr(draft, name)) for name in ("key_events", "positions", "open_questions")
-    }
-    dropped: set[tuple[str, int]] = set()
-    notes: list[str] = []
-    for fix, problem in zip(fixes, problems, strict=False):
-        target = item_of(problem)
-        if target is None or not 1 <= target[1] <= len(lists[target[0]]):
-            continue
-        name, index = target
-        if fix.drop:
-            if target not in dropped:
-                notes.append(f"{name}[{index}] dropped by the model when asked to fix it")
-            dropped.add(target)
-            continue
-        item = lists[name][index - 1]
-        fields = type(item).model_fields
-        new = {"quote": fix.quote, "actor": fix.actor, "stance": fix.stance}
-        update = {k: v for k, v in new.items() if v is not None and k in fields}
-        lists[name][index - 1] = item.model_copy(update=update)
-    kept = {
-        name: [item for i, item in enumerate(items, 1) if (name, i) not in dropped]
-        for name, items in lists.items()
-    }
-    return draft.model_copy(update=kept), notes
 
 
 def answer_text(content: str | None, limit: int = 8_000) -> str:

@@ -2,7 +2,8 @@
 
 The draft models are bounded (every list has ``maxItems``, every string ``maxLength``) because
 servers that turn the JSON schema into a grammar otherwise let small models run past the token
-cap. Evidence quotes come before their paraphrase so a small model copies first, then writes.
+cap. No draft field asks the model to copy source text: evidence is the number of a sentence of
+the numbered source (:mod:`briefgen.sentences`), and code takes the words from the source.
 """
 
 from __future__ import annotations
@@ -17,23 +18,25 @@ ActorKind = Literal["person", "organization", "government", "group", "place", "o
 MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
 
 MAX_ACTORS = 7
-MAX_EVENTS = 4
-MAX_POSITIONS = 4
+MAX_EVENTS = 8
+#: Positions the model writes; code adds speakers it leaves out up to :data:`MAX_POSITIONS`.
+MAX_DRAFT_POSITIONS = 4
+MAX_POSITIONS = 6
 MAX_QUESTIONS = 2
 MAX_ALIASES = 2
-MAX_EVENT_ACTORS = 3
-#: Most problems one re-ask lists (and fixes it asks for).
-MAX_FIXES = 12
 
 Short = Annotated[str, StringConstraints(max_length=60)]
+#: A role or an event in a few words: every token the model writes is ~65 ms on two cores, and
+#: the cited sentence already says the rest.
+Label = Annotated[str, StringConstraints(max_length=40)]
+Brief = Annotated[str, StringConstraints(max_length=80)]
 Line = Annotated[str, StringConstraints(max_length=100)]
 Sentence = Annotated[str, StringConstraints(max_length=180)]
 #: Two sentences: at 180 the grammar cut summaries mid-word (the model then ended on a CJK
 #: character, the only token short enough).
 Summary = Annotated[str, StringConstraints(max_length=320)]
-#: The longest quote an answer can hold: a re-ask never asks for a longer passage.
-QUOTE_MAX_CHARS = 160
-Quote = Annotated[str, StringConstraints(max_length=QUOTE_MAX_CHARS)]
+#: The number of a sentence of the numbered source: the model's evidence for an item.
+SentenceRef = Annotated[int, Field(ge=1, le=99_999)]
 
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -73,7 +76,7 @@ class DraftActor(_Strict):
         description="Fullest name the source uses, copied exactly; never a job title alone."
     )
     kind: ActorKind
-    role: Line = Field(description="Title or role in the story, from the source.")
+    role: Label = Field(description="Title or role in the story, from the source.")
     aliases: list[Short] = Field(
         max_length=MAX_ALIASES,
         description="Other spellings used in the source (e.g. surname alone).",
@@ -81,23 +84,18 @@ class DraftActor(_Strict):
 
 
 class DraftEvent(_Strict):
-    quote: Quote = Field(description="Sentence or clause copied verbatim from the source.")
+    """A key event: the sentence that reports it. Its actors and ISO date are code's to find."""
+
+    sentence: SentenceRef = Field(description="The number of the sentence that reports it.")
     date_text: Short | None = Field(
-        description="The words of the source that date the event, copied exactly, or null."
+        description="The words of that sentence that date the event, or null."
     )
-    date: Short | None = Field(
-        description="YYYY, YYYY-MM or YYYY-MM-DD, only when date_text names a month or year "
-        "(a missing year from the publication date); null for weekdays and relative dates."
-    )
-    description: Sentence = Field(description="What happened, in one sentence.")
-    actors: list[Short] = Field(max_length=MAX_EVENT_ACTORS, description="Names from actors.")
+    description: Brief = Field(description="What happened, in a few words.")
 
 
 class DraftPosition(_Strict):
     actor: Short = Field(description="The one actor the source says spoke these words.")
-    quote: Quote = Field(
-        description="The speaker's words copied verbatim (inside the quotation marks if any)."
-    )
+    sentence: SentenceRef = Field(description="The number of the sentence holding their words.")
     # Named "stance", not "position": the 1.5B model read "position" as a job ("Governor").
     # "position" is still accepted so answers in the earlier shape validate.
     stance: Sentence = Field(
@@ -107,11 +105,8 @@ class DraftPosition(_Strict):
 
 
 class DraftQuestion(_Strict):
-    # The question first: asked for the passage first, a small model wrote its question there.
     question: Sentence = Field(description="A question the source leaves open.")
-    quote: Quote = Field(
-        description="The source's own sentence that leaves it open, copied exactly; not a question."
-    )
+    sentence: SentenceRef = Field(description="The number of the sentence that leaves it open.")
 
 
 class Draft(_Strict):
@@ -126,31 +121,15 @@ class Draft(_Strict):
         "then everyone the text quotes.",
     )
     # Positions follow the actors they must name, before events pull the model elsewhere.
+    # The schema the model fills holds MAX_DRAFT_POSITIONS; code adds the speakers it leaves
+    # out up to MAX_POSITIONS, and a draft so grown still validates.
     positions: list[DraftPosition] = Field(
         max_length=MAX_POSITIONS,
+        json_schema_extra={"maxItems": MAX_DRAFT_POSITIONS},
         description="What the quoted people said: one speaker per quote, central people first.",
     )
     key_events: list[DraftEvent] = Field(max_length=MAX_EVENTS, description="In time order.")
     open_questions: list[DraftQuestion] = Field(max_length=MAX_QUESTIONS)
-
-
-class DraftFix(_Strict):
-    """The fix for one listed problem: the fields to replace in its item, or drop it."""
-
-    drop: bool = Field(description="true to remove the item, when the source has no words for it.")
-    quote: Quote | None = Field(description="The item's new quote, copied exactly, or null.")
-    actor: Short | None = Field(description="A position's speaker, from actors, or null.")
-    stance: Sentence | None = Field(description="A position's new stance sentence, or null.")
-
-
-class DraftFixes(_Strict):
-    """The answer to a re-ask about single items: one fix per listed problem, in order.
-
-    A re-ask that only needs a few items fixed asks for these instead of the whole draft: a
-    small model then writes tens of tokens instead of ~800 (a third of an article's time here).
-    """
-
-    fixes: list[DraftFix] = Field(max_length=MAX_FIXES, description="One per problem, in order.")
 
 
 class DraftStances(_Strict):
