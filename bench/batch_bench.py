@@ -5,7 +5,7 @@
 2. 30% of requests failing transiently: every source succeeds; LLM calls per source (goal <= 1.6).
 3. A second run over the unchanged folder: LLM calls (goal 0) and wall time (goal < 2 s).
 
-Sources are the BASIL articles in /work/shared/eval/basil (read in place), or generated text.
+Sources are the BASIL articles in ../shared/eval/basil (read in place), or generated text.
 Run: python bench/batch_bench.py
 """
 
@@ -21,7 +21,7 @@ from briefgen.batch import BatchOptions, run_batch
 from briefgen.fake_server import FakeServer, Faults
 from briefgen.settings import Settings
 
-BASIL = Path("/work/shared/eval/basil")
+BASIL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "basil"
 N, LATENCY, JOBS = 100, 0.5, 16
 
 

@@ -13,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_9c79eb009ab07a8d.txt"
+#: The BASIL evaluation articles, read in place beside the repository (tests skip without them).
+BASIL = ROOT.parent / "shared" / "eval" / "basil"
 
 SOURCE = (
     "Port authority approves night shipping\n\n"
@@ -22,6 +24,10 @@ SOURCE = (
     "\u201cWe will not sleep for years,\u201d said Tom Reed, a resident. "
     "The authority has not said when the first night shifts begin."
 )
+
+
+#: A draft's ``source`` for a text other than SOURCE, whose headline it does not write.
+UNTITLED: dict[str, Any] = {"title": None, "author": None, "date": None, "genre": "news report"}
 
 
 def draft(**overrides: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from conftest import SOURCE, draft
 
 from briefgen import assemble, review
-from briefgen.schema import Briefing, SourceInfo, Usage
+from briefgen.schema import Briefing, Event, SourceInfo, Usage
 from briefgen.sentences import Document, split, within
 
 REED = draft()["positions"][1]
@@ -41,8 +41,16 @@ def _brief(
     )
 
 
-def _event(sentence: int, date_text: str | None = None) -> dict[str, Any]:
-    return {"sentence": sentence, "date_text": date_text, "description": "Something happened."}
+def _event(sentence: int, date_text: str | None = None, text: str = SOURCE) -> dict[str, Any]:
+    """An event citing ``sentence`` of ``text``, described in that sentence's first words."""
+    words = Document(text).words(sentence).split()[:6] or ["Something", "happened."]
+    return {"sentence": sentence, "date_text": date_text, "description": " ".join(words)}
+
+
+def _of(briefing: Briefing, doc: Document, sentence: int) -> Event:
+    """The briefing's one event of ``sentence``."""
+    (event,) = [e for e in briefing.key_events if e.evidence.quote == doc.words(sentence)]
+    return event
 
 
 def test_every_piece_of_evidence_is_the_source_at_its_offsets() -> None:
@@ -92,8 +100,10 @@ def test_position_evidence_is_the_words_inside_the_quotation_marks() -> None:
     ],
 )
 def test_an_events_actors_are_those_its_sentence_names(sentence: int, actors: list[str]) -> None:
-    briefing = _brief(draft(key_events=[_event(sentence)]))
-    assert briefing.key_events[0].actors == actors
+    # [2], the one sentence SOURCE dates, is cited too: code adds no event of its own.
+    events = [_event(sentence), *([_event(2)] if sentence != 2 else [])]
+    briefing = _brief(draft(key_events=events))
+    assert _of(briefing, Document(SOURCE), sentence).actors == actors
 
 
 #: SOURCE and a sentence [7] that writes a day without its year, and a weekday apart from it.
@@ -124,14 +134,17 @@ def test_an_events_iso_date_is_read_off_its_date_words(
 ) -> None:
     info = SourceInfo(date=anchor)
     doc = Document(DATED)
-    answer = draft(key_events=[_event(sentence, date_text)])
-    event = _brief(answer, doc=doc, info=info).key_events[0]
+    # The other sentences DATED dates are cited too: code adds no event of its own.
+    others = [_event(n, text=DATED) for n in (2, 7) if n != sentence]
+    answer = draft(key_events=[_event(sentence, date_text, DATED), *others])
+    event = _of(_brief(answer, doc=doc, info=info), doc, sentence)
     assert (event.date, event.date_text) == shown
 
 
 def test_unbacked_date_words_never_reach_the_brief_and_are_listed() -> None:
-    briefing = _brief(draft(key_events=[_event(4, "last week")]))
-    assert briefing.key_events[0].date_text is None
+    # [2], the one sentence SOURCE dates, is cited too: code adds no event of its own.
+    briefing = _brief(draft(key_events=[_event(4, "last week"), _event(2)]))
+    assert _of(briefing, Document(SOURCE), 4).date_text is None
     assert briefing.meta.warnings == [
         'repaired: key_events[1]: date_text "last week" is not a date its sentence writes; undated'
     ]
@@ -142,7 +155,7 @@ def test_dated_events_come_first_in_time_order_then_the_rest_in_reading_order() 
         "Timeline\n\nThe board met on March 9, 2025. Residents protested. "
         "The plan was drafted on Jan. 5, 2025. The mayor spoke."
     )
-    events = [_event(n) for n in (5, 2, 3, 4)]
+    events = [_event(n, text=source) for n in (5, 2, 3, 4)]
     answer = draft(key_events=events, positions=[], open_questions=[])
     briefing = _brief(answer, doc=Document(source))
     order = [(e.date, e.evidence.quote) for e in briefing.key_events]
@@ -160,7 +173,8 @@ _NO_SENTENCE = "repaired: {}[1] dropped: no sentence [99]"
 @pytest.mark.parametrize(
     ("overrides", "dropped"),
     [
-        ({"key_events": [_event(99)]}, _NO_SENTENCE.format("key_events")),
+        # [2], the one sentence SOURCE dates, is cited too: code adds no event of its own.
+        ({"key_events": [_event(99), _event(2)]}, _NO_SENTENCE.format("key_events")),
         (
             {"positions": [draft()["positions"][0], {**REED, "sentence": 99}]},
             _NO_SENTENCE.format("positions").replace("[1]", "[2]", 1),
@@ -174,9 +188,11 @@ _NO_SENTENCE = "repaired: {}[1] dropped: no sentence [99]"
 def test_an_item_citing_a_sentence_the_text_lacks_is_dropped_with_a_warning(
     overrides: dict[str, Any], dropped: str
 ) -> None:
-    briefing = _brief(draft(**overrides), attempts=2)
-    # Of the four items, the one citing [99] is gone (a speaker added back has no stance).
-    assert len(briefing.evidence()) == 3
+    answer = draft(**overrides)
+    briefing = _brief(answer, attempts=2)
+    # Of the items, the one citing [99] is gone (a speaker added back has no stance).
+    items = sum(len(answer[f]) for f in ("key_events", "positions", "open_questions"))
+    assert len(briefing.evidence()) == items - 1
     assert all(ev.match == "exact" for ev in briefing.evidence())
     assert dropped in briefing.meta.warnings
     assert not any("unresolved" in w for w in briefing.meta.warnings)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import BASIL
 
 from briefgen.batch import BatchOptions, Progress, discover, run_batch
 from briefgen.cli import main
@@ -15,8 +16,6 @@ from briefgen.errors import ConfigError
 from briefgen.fake_server import FakeServer, Faults
 from briefgen.output import remove_temp_files, safe_relative_path
 from briefgen.settings import Settings
-
-BASIL = Path("/work/shared/eval/basil")
 
 ARTICLES = {
     "harbor.txt": "Harbor votes on night shipping\n\nThe Harbor Port Authority voted on Tuesday "

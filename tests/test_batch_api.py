@@ -16,12 +16,13 @@ from briefgen.rendering import Format
 from briefgen.sentences import split
 from briefgen.settings import Settings
 
+#: No sentence is dated: review adds no events of its own to a draft's.
 TEXTS = {
-    "a.txt": "Harbor votes on night shipping\n\nThe Harbor Port Authority voted on Tuesday to "
+    "a.txt": "Harbor votes on night shipping\n\nThe Harbor Port Authority voted to "
     "allow night traffic. Maria Lopez, the chair, said the plan keeps the port competitive. "
-    "Residents said they will appeal the decision in court next month.",
+    "Residents said they will appeal the decision in court.",
     "b.txt": "Schools delay start times\n\nThe Riverside school board agreed to start classes "
-    "an hour later next year. Parents asked how buses will adapt to the change. "
+    "an hour later. Parents asked how buses will adapt to the change. "
     "Board member Ana Silva said the district will publish a plan in the spring.",
 }
 

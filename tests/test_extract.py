@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SOURCE, Script, completion, draft
+from conftest import SOURCE, UNTITLED, Script, completion, draft
 
 import briefgen
 from briefgen import prompts, sentences
@@ -296,15 +296,20 @@ def test_invented_actor_and_date_are_dropped_with_warnings() -> None:
             *draft()["actors"],
             {"name": "Joe Biden", "kind": "person", "role": "president", "aliases": []},
         ],
-        # Sentence 4 dates nothing: the date words are the model's own.
-        key_events=[{"sentence": 4, "date_text": "March 5, 2025", "description": "Opposed."}],
+        # Sentence 4 dates nothing: the date words are the model's own. [2], the sentence the
+        # text dates, is cited too: code adds no event of its own.
+        key_events=[
+            {"sentence": 4, "date_text": "March 5, 2025", "description": "Opposed."},
+            draft()["key_events"][0],
+        ],
     )
     script = Script(completion(bad))
     briefing = briefgen.generate_brief(
         SOURCE, settings=SETTINGS.replace(max_attempts=1), client=script.client()
     )
     assert "Joe Biden" not in [a.name for a in briefing.actors]
-    (event,) = briefing.key_events
+    dated, event = briefing.key_events  # dated events first
+    assert dated.evidence.quote.startswith("The Harbor Port Authority on Tuesday")
     assert (event.date, event.date_text) == (None, None)
     assert event.actors == []  # sentence 4 names none of the actors
     assert briefing.meta.warnings == [
@@ -426,8 +431,12 @@ async def test_async_twin() -> None:
 def test_unstated_publication_date_and_non_date_phrases_are_not_kept() -> None:
     guessed = draft(
         source={"title": None, "author": None, "date": "2026-01-01", "genre": None},
-        # Sentence 5 writes "a resident", and no date.
-        key_events=[{"sentence": 5, "date_text": "a resident", "description": "Reed spoke."}],
+        # Sentence 5 writes "a resident", and no date. [2], the sentence the text dates, is
+        # cited too: code adds no event of its own.
+        key_events=[
+            {"sentence": 5, "date_text": "a resident", "description": "Reed spoke."},
+            draft()["key_events"][0],
+        ],
     )
     script = Script(completion(guessed))
     briefing = briefgen.generate_brief(
@@ -435,7 +444,8 @@ def test_unstated_publication_date_and_non_date_phrases_are_not_kept() -> None:
     )
     assert briefing.source.date is None
     assert any("source.date 2026-01-01" in w for w in briefing.meta.warnings)
-    assert (briefing.key_events[0].date_text, briefing.key_events[0].date) == (None, None)
+    (reed,) = [e for e in briefing.key_events if "Tom Reed" in e.evidence.quote]
+    assert (reed.date_text, reed.date) == (None, None)
     # A date the loader knows (e.g. from HTML metadata) is kept.
     script = Script(completion(guessed))
     info = SourceInfo(date="2025-03-05")
@@ -505,6 +515,7 @@ def test_a_part_drops_an_item_citing_a_number_it_was_not_shown() -> None:
     assert [s.number for s in session.doc.sentences] == [3, 4]
     assert session.doc.numbers == "[3] to [4]"
     answer = draft(
+        source=UNTITLED,
         actors=draft()["actors"][1:2],
         positions=draft()["positions"][:1],
         key_events=[
@@ -550,9 +561,11 @@ def test_a_session_asks_for_stances_with_their_own_schema_then_builds() -> None:
 
 
 def _saved(tmp_path: Path) -> Path:
-    # Its event cites sentence [3], which holds curly quotation marks and a curly apostrophe.
+    # The event under test cites sentence [3], which holds curly quotation marks and a curly
+    # apostrophe. [2], the sentence the text dates, is cited too (code adds no event of its
+    # own); dated, it comes first.
     event = {"sentence": 3, "date_text": None, "description": "Lopez backed the plan."}
-    script = Script(completion(draft(key_events=[event])))
+    script = Script(completion(draft(key_events=[draft()["key_events"][0], event])))
     briefing = briefgen.generate_brief(SOURCE, settings=SETTINGS, client=script.client())
     path = tmp_path / "brief.json"
     path.write_bytes(briefgen.render(briefing, "json"))
@@ -563,20 +576,20 @@ def test_a_saved_brief_shows_the_source_words_at_its_offsets(tmp_path: Path) -> 
     path = _saved(tmp_path)
     data = json.loads(path.read_text(encoding="utf-8"))
     sentence = sentences.Document(SOURCE).words(3)
-    assert data["key_events"][0]["evidence"]["quote"] == sentence
+    assert data["key_events"][1]["evidence"]["quote"] == sentence
     # Someone retyped the quotes: curly marks became straight ones; another lost its words.
     straight = sentence.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
-    data["key_events"][0]["evidence"]["quote"] = straight
+    data["key_events"][1]["evidence"]["quote"] = straight
     data["positions"][1]["evidence"]["quote"] = "We will sleep"
     path.write_text(json.dumps(data), encoding="utf-8")
     loaded = load_briefing(path, SOURCE)
     for ev in loaded.evidence():
         assert ev.start is not None and ev.end is not None
         assert ev.quote == SOURCE[ev.start : ev.end]
-    assert loaded.key_events[0].evidence.quote == sentence
+    assert loaded.key_events[1].evidence.quote == sentence
     assert loaded.positions[1].evidence.quote == "We will not sleep for years"
     # Without the source there is nothing to take words from: the file as saved.
-    assert load_briefing(path).key_events[0].evidence.quote == straight
+    assert load_briefing(path).key_events[1].evidence.quote == straight
 
 
 def test_a_saved_brief_of_another_source_is_refused(tmp_path: Path) -> None:

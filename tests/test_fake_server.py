@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
+from conftest import BASIL
 
 from briefgen.extract import Session
 from briefgen.fake_server import (
@@ -22,8 +22,9 @@ from briefgen.review import review, unwritten
 from briefgen.sentences import Document
 from briefgen.settings import Settings
 
+#: No sentence is dated: review adds no events of its own to the draft's one.
 TEXT = (
-    "Council passes budget\n\nThe Council of Northfield passed its budget on Monday night. "
+    "Council passes budget\n\nThe Council of Northfield passed its budget. "
     "Mayor Joan Park said the budget protects libraries. Opponents said fees rise for shops."
 )
 
@@ -43,7 +44,7 @@ def _cited(data: dict) -> list[int]:
 def test_answers_are_schema_valid_and_cite_the_request_numbered_source():
     assert source_of(body()) == (
         "[1] Council passes budget\n\n"
-        "[2] The Council of Northfield passed its budget on Monday night.\n"
+        "[2] The Council of Northfield passed its budget.\n"
         "[3] Mayor Joan Park said the budget protects libraries.\n"
         "[4] Opponents said fees rise for shops."
     )
@@ -70,9 +71,6 @@ def test_the_numbered_source_is_read_back_with_its_numbers_and_paragraphs():
 def test_a_part_is_answered_with_the_numbers_it_was_shown():
     shown = "[7] Mayor Joan Park opened the session.\n[8] She said the budget passed."
     assert set(_cited(draft_for(shown))) <= {7, 8}
-
-
-BASIL = Path("/work/shared/eval/basil")
 
 
 def test_a_draft_passes_the_check_unchanged():

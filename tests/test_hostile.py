@@ -137,6 +137,12 @@ def _answer(**overrides) -> dict:
 #: INJECTION's sentences: [3] Hana Novak's real words, [12] the line telling the model to
 #: invent a quote by her (withheld from the prompt).
 NOVAK, ORDERED = 3, 12
+#: The event of [2], the one sentence INJECTION dates: a draft citing it gets no event from code.
+POSTPONED = {
+    "sentence": 2,
+    "date_text": "February 2026",
+    "description": "The council postponed its tram vote until February 2026.",
+}
 
 
 def test_the_sent_request_keeps_the_source_delimited():
@@ -181,7 +187,7 @@ def test_the_sent_request_keeps_the_source_delimited():
 )
 def test_review_drops_an_item_citing_the_sentence_the_injection_wrote(field, item):
     said = {"actor": "Hana Novak", "sentence": NOVAK, "stance": "Hana Novak wants costs first."}
-    answer = _answer(positions=[said])
+    answer = _answer(positions=[said], key_events=[POSTPONED])
     answer[field] = [*answer[field], item]
     result = review(json.dumps(answer), Document(INJECTION))
     assert result.ok
@@ -195,13 +201,17 @@ def test_a_sentence_withheld_from_the_model_is_never_evidence():
         positions=[
             {"actor": "Hana Novak", "sentence": ORDERED, "stance": "Hana Novak ends the trams."}
         ],
-        key_events=[{"sentence": 7, "date_text": None, "description": "Rules lapse."}],
+        key_events=[
+            {"sentence": 7, "date_text": None, "description": "Rules lapse."},
+            POSTPONED,
+        ],
     )
     stance = {"stances": ["Hana Novak wants the cost figures before a vote."]}
     script = Script(completion(obedient), completion(stance))
     briefing = briefgen.generate_brief(INJECTION, settings=SETTINGS, client=script.client())
     assert not any("add a quote" in ev.quote for ev in briefing.evidence())
-    assert briefing.key_events == []
+    # Of the events, only the one of a sentence the model was shown stands.
+    assert [e.evidence.quote for e in briefing.key_events] == [Document(INJECTION).words(2)]
     assert briefing.meta.warnings[:2] == [
         "repaired: key_events[1] dropped: sentence [7] addresses an AI model",
         "repaired: positions[1] dropped: sentence [12] addresses an AI model",

@@ -59,14 +59,17 @@ def test_only_the_embedded_backend_asks_its_grammar_for_compact_json(
     for backend in ("embedded", "openai-compatible", "openai"):
         script = Script(completion(draft()))
         LLM(script.client(), "test-model", Settings(), backend).complete(MESSAGES, schema)
-        sent[backend] = script.bodies()[0]["response_format"]["json_schema"]["schema"]
-    # llama.cpp's grammar then leaves out the whitespace between tokens.
-    assert sent["embedded"]["x-guidance"] == {"whitespace_flexible": False}
-    assert "x-guidance" not in sent["openai-compatible"] and "x-guidance" not in sent["openai"]
-    # Nothing else of the schema differs from what an OpenAI-compatible server gets.
-    assert {k: v for k, v in sent["embedded"].items() if k != "x-guidance"} == (
-        sent["openai-compatible"]
-    )
+        sent[backend] = script.bodies()[0]
+    # llama.cpp honours llguidance's whitespace option only in a grammar of its own.
+    grammar = sent["embedded"]["grammar"]
+    head, _, schema_json = grammar.partition("start: %json ")
+    assert head == "%llguidance {}\n" and "response_format" not in sent["embedded"]
+    compact = json.loads(schema_json)
+    assert compact.pop("x-guidance") == {"whitespace_flexible": False}
+    # The schema is the one an OpenAI-compatible server gets as its response format.
+    other = sent["openai-compatible"]["response_format"]["json_schema"]["schema"]
+    assert compact == other and "grammar" not in sent["openai-compatible"]
+    assert "grammar" not in sent["openai"] and "x-guidance" not in json.dumps(sent["openai"])
 
 
 def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:

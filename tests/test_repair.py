@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SOURCE, draft
+from conftest import SOURCE, UNTITLED, draft
 
 from briefgen import repair
 from briefgen.schema import Draft
@@ -16,6 +16,8 @@ def _repair(
     text: str = SOURCE, anchor: str | None = None, **overrides: Any
 ) -> tuple[Draft, dict[str, str], list[str]]:
     """Repair :func:`draft` with ``overrides`` as a brief of ``text``."""
+    if text != SOURCE:  # the draft's headline is SOURCE's
+        overrides.setdefault("source", UNTITLED)
     return repair.repair(Draft.model_validate(draft(**overrides)), Document(text), anchor)
 
 
@@ -295,6 +297,8 @@ _DATED = (
     'date_text "{}" is not a date its sentence writes; dated "' + _WRITTEN + '" from its sentence'
 )
 _UNDATED = 'date_text "{}" is not a date its sentence writes; undated'
+#: Descriptions in the words of the sentences events cite: a description is not under test.
+_DESCRIBED = {2: "The authority approved the plan.", 4: "Residents oppose the plan."}
 
 
 @pytest.mark.parametrize(
@@ -327,7 +331,8 @@ _UNDATED = 'date_text "{}" is not a date its sentence writes; undated'
 def test_event_date_words_are_those_its_own_sentence_writes(
     sentence: int, date_text: str | None, kept: str | None, note: str | None
 ) -> None:
-    event = {"sentence": sentence, "date_text": date_text, "description": "It was approved."}
+    description = _DESCRIBED.get(sentence, "It was approved.")
+    event = {"sentence": sentence, "date_text": date_text, "description": description}
     repaired, _, notes = _repair(key_events=[event])
     assert repaired.key_events[0].date_text == kept
     assert notes == ([f"key_events[1]: {note}"] if note else [])
@@ -348,10 +353,44 @@ def test_date_words_are_widened_to_the_date_they_are_part_of(date_text: str, kep
 
 def test_an_event_citing_a_sentence_already_cited_is_dropped() -> None:
     def event(sentence: int) -> dict[str, Any]:
-        return {"sentence": sentence, "date_text": None, "description": "Something happened."}
+        description = _DESCRIBED.get(sentence, "Something happened.")
+        return {"sentence": sentence, "date_text": None, "description": description}
 
     events = [event(2), event(4), event(2), event(99), event(99)]
     repaired, _, notes = _repair(key_events=events)
     # A number the text lacks is left for review to name, however often it is cited.
     assert [e.sentence for e in repaired.key_events] == [2, 4, 99, 99]
     assert notes == ["key_events[3]: dropped, sentence [2] twice"]
+
+
+@pytest.mark.parametrize(
+    ("description", "kept"),
+    [
+        ("The authority approved night container traffic.", True),
+        ("Night shipping approved", True),
+        ("The forum focused on the August Washington agreements.", False),  # another sentence's
+        ("", True),  # nothing to compare
+    ],
+)
+def test_a_description_of_another_sentence_gives_way_to_the_cited_sentences_words(
+    description: str, kept: bool
+) -> None:
+    event = {"sentence": 2, "date_text": None, "description": description}
+    repaired, _, notes = _repair(key_events=[event])
+    words = repair._gist(Document(SOURCE).words(2))
+    assert repaired.key_events[0].description == (description if kept else words)
+    assert bool(notes) is not kept
+
+
+def test_a_long_sentence_as_description_is_cut_at_a_word() -> None:
+    cut = repair._gist("word " * 40)
+    assert cut.endswith("word\u2026") and len(cut) <= 100 and "  " not in cut
+    assert repair._gist("Short one.") == "Short one."
+
+
+@pytest.mark.parametrize("name", ["White House", "Tea Party", "Senate Armed Services Committee"])
+def test_a_body_is_never_a_person_the_summary_names(name: str) -> None:
+    text = (
+        f"{name} statement\n\nThe {name} spoke. The House voted. The Party met. The Committee sat."
+    )
+    assert repair._person_named(name, text) is None

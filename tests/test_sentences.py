@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import SOURCE
+from conftest import BASIL, SOURCE
 
 from briefgen.sentences import Document, Sentence, split, within
-
-BASIL = Path("/work/shared/eval/basil")
 
 
 def _texts(source: str) -> list[str]:

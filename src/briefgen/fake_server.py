@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from briefgen.dates import find_date
+from briefgen.repair import _gist
 from briefgen.review import check
 from briefgen.schema import MAX_ACTORS, MAX_POSITIONS, Draft, DraftSource
 from briefgen.sentences import Document, Sentence
@@ -130,6 +132,8 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
     def pick(i: int) -> int:
         return numbers[i % len(numbers)]
 
+    dated = [s for s in doc.sentences if s.number != 1 and find_date(s.of(text))][:3]
+
     title = first_line[: _max_len(Draft, "title")]
     actors: list[dict[str, Any]] = [
         {"name": name, "kind": "other", "role": "named in the source", "aliases": []}
@@ -150,15 +154,16 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
         "positions": [
             {"actor": who, "sentence": int(n), "stance": f"{who} says this."} for who, n in people
         ],
+        # Like a good model: the sentences the text dates (or the first), in their own words.
         "key_events": [
-            {
-                "sentence": pick(0) if grounded else numbers[-1] + 1000,
-                "date_text": None,
-                "description": "The source reports this.",
-            }
+            {"sentence": s.number, "date_text": find_date(words), "description": _gist(words)}
+            for s in (dated or doc.sentences[:1])
+            for words in [s.of(text)]
         ],
         "open_questions": [{"question": "What happens next?", "sentence": pick(2)}],
     }
+    if not grounded:
+        draft["key_events"][0]["sentence"] = numbers[-1] + 1000
     # Like a good model, also a position for every other speaker the text quotes by name (those
     # the check would add to this draft, asking for their stances), with its stance written.
     checked = check(Draft.model_validate(draft), doc)

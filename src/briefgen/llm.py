@@ -158,31 +158,36 @@ def _without(node: Any, keys: tuple[str, ...]) -> Any:
     return node
 
 
-#: For llama.cpp's grammar engine (llguidance): JSON without whitespace between tokens. Left
-#: free, the 1.5B model indents every field, and each indent is a token it writes.
-COMPACT = {"x-guidance": {"whitespace_flexible": False}}
-
-
 @cache
-def response_format(
-    schema: type[BaseModel], *, for_openai: bool = False, compact: bool = False
-) -> dict[str, Any]:
+def response_format(schema: type[BaseModel], *, for_openai: bool = False) -> dict[str, Any]:
     """The strict ``json_schema`` response format for ``schema``, as ``parse`` would build it.
 
     Derived with the SDK's public ``pydantic_function_tool`` (the same strict schema) and cached.
     ``for_openai`` leaves out the string bounds OpenAI does not accept; answers are still
-    validated against them (an over-long string is re-asked). ``compact`` asks the embedded
-    server's grammar for JSON without whitespace (:data:`COMPACT`).
+    validated against them (an over-long string is re-asked).
     """
     parameters = openai.pydantic_function_tool(schema)["function"]["parameters"]
     if for_openai:
         parameters = _without(parameters, _OPENAI_UNSUPPORTED)
-    if compact:
-        parameters = {**COMPACT, **parameters}
     return {
         "type": "json_schema",
         "json_schema": {"schema": parameters, "name": schema.__name__, "strict": True},
     }
+
+
+@cache
+def compact_grammar(schema: type[BaseModel]) -> str:
+    """The embedded llama.cpp server's grammar for ``schema``: the same JSON schema, no
+    whitespace between tokens.
+
+    Given the schema as a response format, llama.cpp lets the 1.5B model indent every field,
+    and each indent is a token it writes (~65 ms each on two cores): on the same answer, 448
+    tokens against 259 (bench/RESULTS.md, v18). llguidance's ``whitespace_flexible: false``
+    forbids it; llama.cpp honours it only in a grammar of its own, sent as ``grammar``.
+    """
+    parameters = response_format(schema)["json_schema"]["schema"]
+    compact = {"x-guidance": {"whitespace_flexible": False}, **parameters}
+    return "%llguidance {}\nstart: %json " + json.dumps(compact, ensure_ascii=False)
 
 
 #: Where chat requests go. They are sent with the client's generic ``post`` (its auth, base URL,
@@ -242,9 +247,9 @@ class LLM:
             body["repeat_penalty"] = EMBEDDED_REPEAT_PENALTY
         if mode == "json_schema":
             # The strict schema parse() would send, derived from the Pydantic model once.
-            fmt = response_format(
-                schema, for_openai=self.backend == "openai", compact=self.backend == "embedded"
-            )
+            if self.backend == "embedded":
+                return {**body, "grammar": compact_grammar(schema)}
+            fmt = response_format(schema, for_openai=self.backend == "openai")
             return {**body, "response_format": fmt}
         if mode == "tools":
             tool: Any = openai.pydantic_function_tool(schema, name="submit_briefing")

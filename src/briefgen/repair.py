@@ -245,6 +245,15 @@ def _names_in(text: str) -> list[str]:
     return runs
 
 
+#: Last words of a body's name, never a surname.
+_INSTITUTIONS = frozenset(
+    [
+        *("house", "party", "committee", "council", "congress", "senate", "department"),
+        *("office", "court", "times", "post", "news", "embassy", "ministry", "union"),
+    ]
+)
+
+
 def _person_named(name: str, source: str) -> str | None:
     """``name`` if the source writes it as a person's name, else None.
 
@@ -255,6 +264,8 @@ def _person_named(name: str, source: str) -> str | None:
     if any(w.casefold() in _NOT_NAMES | _HONORIFICS for w in words):
         return None
     if len(words) > 1:
+        if words[-1].casefold() in _INSTITUTIONS:
+            return None  # "White House": "House" alone is the House of Representatives
         # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
         whole = _occurrences(source, name)
         alone = _occurrences(source, words[-1])
@@ -355,6 +366,31 @@ def _date_of(text: str | None, words: str) -> tuple[str | None, str | None]:
     return (found[0] if found else None), None
 
 
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _describes(description: str, sentence: str) -> bool:
+    """Whether ``description`` is about ``sentence``: a third of its content words are there.
+
+    The 1.5B model sometimes writes the description of one sentence under the number of the
+    next, or the same description for three events; shown beside the cited sentence, it would
+    say what the sentence does not.
+    """
+    said = {w.casefold()[:5] for w in _CONTENT_WORD.findall(description)}
+    if not said:
+        return True
+    written = {w.casefold()[:5] for w in _CONTENT_WORD.findall(sentence)}
+    return len(said & written) * 3 >= len(said)
+
+
+def _gist(sentence: str, limit: int = 100) -> str:
+    """The sentence's own words, cut at a word to ``limit`` characters."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:\u2013\u2014-")
+    return f"{cut}\u2026"
+
+
 def repair(
     draft: Draft, doc: Document, anchor: str | None = None
 ) -> tuple[Draft, dict[str, str], list[str]]:
@@ -381,17 +417,32 @@ def repair(
     ):
         notes.append(f"dropped source.date {published}: the text does not state it")
         meta = meta.model_copy(update={"date": None})
+    # A headline or byline the text does not write is no title or author of it ("DATA", read
+    # off the system prompt).
+    for field in ("title", "author"):
+        value = getattr(meta, field)
+        if value and grounding.locate(value, source).status == "missing":
+            notes.append(f'dropped source.{field} "{value}": the text does not write it')
+            meta = meta.model_copy(update={field: None})
     events, cited = [], set()
     for i, event in enumerate(draft.key_events, 1):
         if event.sentence in cited and doc[event.sentence] is not None:
             notes.append(f"key_events[{i}]: dropped, sentence [{event.sentence}] twice")
             continue
         cited.add(event.sentence)
-        date_text, why = _date_of(event.date_text, doc.words(event.sentence))
+        words = doc.words(event.sentence)
+        date_text, why = _date_of(event.date_text, words)
         if why:
             found = f'dated "{date_text}" from its sentence' if date_text else "undated"
             notes.append(f"key_events[{i}]: {why}; {found}")
-        events.append(event.model_copy(update={"date_text": date_text}))
+        description = event.description
+        if words and not _describes(description, words):
+            description = _gist(words)
+            notes.append(
+                f"key_events[{i}]: the description is not of sentence [{event.sentence}]; "
+                "its own words used"
+            )
+        events.append(event.model_copy(update={"date_text": date_text, "description": description}))
 
     def canonical(name: str) -> str:
         return renamed.get(name.strip().casefold(), name)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from briefgen.repair import _writes, repair
-from briefgen.schema import MAX_POSITIONS, Draft, DraftPosition, DraftStances
+from briefgen.dates import find_date
+from briefgen.repair import _gist, _writes, repair
+from briefgen.schema import MAX_POSITIONS, Draft, DraftEvent, DraftPosition, DraftStances
 from briefgen.sentences import Document
 from briefgen.speakers import Spoken, speakers_from_text, with_unquoted_speakers
 
@@ -139,11 +140,44 @@ def check(
     names = {**renamed, **name_index(draft)}
     draft, spans, settled = _settle(draft, spans, doc, names)
     repairs += settled
+    draft, dated = _with_dated_events(draft, doc)
+    repairs += dated
     if add_speakers:
         room = MAX_POSITIONS - len(draft.positions)
         draft, spans, added = with_unquoted_speakers(draft, spans, doc, room)
         repairs += added
     return Review(draft, [], {**names, **name_index(draft)}, repairs, spans)
+
+
+#: The fewest key events a brief has while the text dates enough sentences to hold them.
+MIN_EVENTS = 3
+
+
+def _with_dated_events(draft: Draft, doc: Document) -> tuple[Draft, list[str]]:
+    """``draft`` with events for sentences the text dates, while it has fewer than
+    :data:`MIN_EVENTS`: the model sometimes gives one or two of a text's ten dated sentences.
+
+    Each added event is the sentence's own words and the date it writes, in reading order; the
+    source's first sentence (its headline: "yesterday, today, tomorrow") is no event.
+    """
+    if len(draft.key_events) >= MIN_EVENTS:
+        return draft, []
+    cited = {e.sentence for e in draft.key_events}
+    events, notes = list(draft.key_events), []
+    for sentence in doc.sentences:
+        if len(events) >= MIN_EVENTS:
+            break
+        words = sentence.of(doc.text)
+        when = find_date(words)
+        if when is None or sentence.number in cited | set(doc.withheld) or sentence.number == 1:
+            continue
+        events.append(
+            DraftEvent(sentence=sentence.number, date_text=when, description=_gist(words))
+        )
+        notes.append(
+            f'key_events: added sentence [{sentence.number}], which the text dates ("{when}")'
+        )
+    return draft.model_copy(update={"key_events": events}), notes
 
 
 def _unusable(number: int, doc: Document) -> str | None:

@@ -19,22 +19,22 @@ MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
 
 MAX_ACTORS = 7
 MAX_EVENTS = 8
-#: Positions the model writes; code adds speakers it leaves out up to :data:`MAX_POSITIONS`.
+#: Positions the model writes (more, it filled with copies of the source); code adds the
+#: speakers it leaves out up to :data:`MAX_POSITIONS`.
 MAX_DRAFT_POSITIONS = 4
 MAX_POSITIONS = 6
 MAX_QUESTIONS = 2
 MAX_ALIASES = 2
 
 Short = Annotated[str, StringConstraints(max_length=60)]
-#: A role or an event in a few words: every token the model writes is ~65 ms on two cores, and
-#: the cited sentence already says the rest.
-Label = Annotated[str, StringConstraints(max_length=40)]
-Brief = Annotated[str, StringConstraints(max_length=80)]
 Line = Annotated[str, StringConstraints(max_length=100)]
 Sentence = Annotated[str, StringConstraints(max_length=180)]
-#: Two sentences: at 180 the grammar cut summaries mid-word (the model then ended on a CJK
-#: character, the only token short enough).
-Summary = Annotated[str, StringConstraints(max_length=320)]
+#: One or two sentences: at 180 the grammar cut summaries mid-word (the model then ended on a
+#: CJK character, the only token short enough); at 320 the 1.5B model wrote to the bound.
+Summary = Annotated[str, StringConstraints(max_length=260)]
+#: A stance: long enough for a sentence of its own, short enough that a stance the model copies
+#: from the source (it does, six times over in one answer) costs few tokens.
+Stance = Annotated[str, StringConstraints(max_length=140)]
 #: The number of a sentence of the numbered source: the model's evidence for an item.
 SentenceRef = Annotated[int, Field(ge=1, le=99_999)]
 
@@ -76,7 +76,7 @@ class DraftActor(_Strict):
         description="Fullest name the source uses, copied exactly; never a job title alone."
     )
     kind: ActorKind
-    role: Label = Field(description="Title or role in the story, from the source.")
+    role: Short = Field(description="Title or role in the story, from the source.")
     aliases: list[Short] = Field(
         max_length=MAX_ALIASES,
         description="Other spellings used in the source (e.g. surname alone).",
@@ -90,7 +90,7 @@ class DraftEvent(_Strict):
     date_text: Short | None = Field(
         description="The words of that sentence that date the event, or null."
     )
-    description: Brief = Field(description="What happened, in a few words.")
+    description: Line = Field(description="What happened, in a few words.")
 
 
 class DraftPosition(_Strict):
@@ -98,7 +98,7 @@ class DraftPosition(_Strict):
     sentence: SentenceRef = Field(description="The number of the sentence holding their words.")
     # Named "stance", not "position": the 1.5B model read "position" as a job ("Governor").
     # "position" is still accepted so answers in the earlier shape validate.
-    stance: Sentence = Field(
+    stance: Stance = Field(
         validation_alias=AliasChoices("stance", "position"),
         description="What the speaker said or wants: a full sentence with a verb.",
     )
@@ -113,7 +113,7 @@ class Draft(_Strict):
     """The schema the LLM fills; sent as a strict json_schema."""
 
     title: Line = Field(description="A short headline for the brief.")
-    summary: Summary = Field(description="Bottom line up front, one or two sentences.")
+    summary: Summary = Field(description="Bottom line up front, in one sentence.")
     source: DraftSource
     actors: list[DraftActor] = Field(
         max_length=MAX_ACTORS,
@@ -121,8 +121,7 @@ class Draft(_Strict):
         "then everyone the text quotes.",
     )
     # Positions follow the actors they must name, before events pull the model elsewhere.
-    # The schema the model fills holds MAX_DRAFT_POSITIONS; code adds the speakers it leaves
-    # out up to MAX_POSITIONS, and a draft so grown still validates.
+    # The schema the model fills holds MAX_DRAFT_POSITIONS; a draft code grew still validates.
     positions: list[DraftPosition] = Field(
         max_length=MAX_POSITIONS,
         json_schema_extra={"maxItems": MAX_DRAFT_POSITIONS},

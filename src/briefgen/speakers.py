@@ -10,6 +10,7 @@ Speakers the text quotes by name whom the answer leaves out are found here too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -76,20 +77,31 @@ _PREPOSITIONS = frozenset(
 _ARTICLES = frozenset(["the", "a", "an"])
 
 
-def _subject(form: str, text: str) -> int | None:
-    """The first place ``text`` writes ``form`` as who acts, not as the object of a preposition:
-    "Of Barack Obama, he said" and "of the United States" are no subjects (the rest of a name
-    and an article between are skipped), "according to Ilham Aliyev" is his statement."""
+def _subject(form: str, text: str, others: Sequence[str] = ()) -> int | None:
+    """The first place ``text`` writes ``form`` as who acts, not as the object of a preposition.
+
+    "of the United States" is no subject (an article between is skipped); "according to Ilham
+    Aliyev" is his statement. ``others`` are the same actor's other forms: "Obama" inside "Of
+    Barack Obama" is judged as that whole name, which follows "Of".
+    """
+    longer = [o for o in others if len(o) > len(form) and form in o]
+    covered = [(at, at + len(o)) for o in longer for at in _whole_words(text, o)]
     for at in _whole_words(text, form):
-        before = text[:at].split()
-        while before and (before[-1][:1].isupper() or before[-1].casefold() in _ARTICLES):
-            if before[-1].casefold() in _PREPOSITIONS:
-                break
+        if any(start <= at < end for start, end in covered):
+            continue
+        before = [w.casefold() for w in text[:at].split()[-3:]]
+        while before and before[-1] in _ARTICLES:
             before.pop()
-        if [w.casefold() for w in before[-2:]] == ["according", "to"]:
+        if before[-2:] == ["according", "to"]:
             return at
-        if not before or before[-1].casefold() not in _PREPOSITIONS:
+        if not before or before[-1] not in _PREPOSITIONS:
             return at
+    for start, _ in covered:  # the longer form's own place decides
+        before = [w.casefold() for w in text[:start].split()[-3:]]
+        while before and before[-1] in _ARTICLES:
+            before.pop()
+        if before[-2:] == ["according", "to"] or not before or before[-1] not in _PREPOSITIONS:
+            return start
     return None
 
 
@@ -135,7 +147,9 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     # The quotation's own paragraph first, then the one before: there the subject, the person
     # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
     for window in lead_in(source, said.opening):
-        first = [(at, a) for f, a in unique for at in [_subject(f, window)] if at is not None]
+        first = [
+            (at, a) for f, a in unique for at in [_subject(f, window, _forms(a))] if at is not None
+        ]
         if first:
             return min(first, key=lambda found: found[0])[1]
     return None
@@ -173,11 +187,12 @@ def _names(doc: Document, sentence: Sentence, actor: str, actors: list[DraftActo
     prose = "".join(words)
     if not _SAYING.search(prose):
         return False
-    if any(_subject(f, prose) is not None for f in forms if f):
+    if any(_subject(f, prose, forms) is not None for f in forms if f):
         return True
     # An organisation's alias as a sentence writes it ("The authority said").
     folded = prose.casefold()
-    if any(_subject(f.casefold(), folded) is not None for f in forms if f and not f.istitle()):
+    lowered = [f.casefold() for f in forms if f and not f.istitle()]
+    if any(_subject(f, folded, lowered) is not None for f in lowered):
         return True
     # "the governor said" of the actor whose role is "Governor of Arkansas".
     role = {w.casefold() for w in (listed.role.split() if listed else []) if len(w) > 3}
