@@ -150,18 +150,15 @@ def test_document_lookups() -> None:
     assert doc[2] == Sentence(2, 12, 22, 1)
     assert doc[0] is None and doc[5] is None
     assert doc.words(4) == "Third one is here." and doc.words(9) == ""
-    assert doc.numbers == "[1] to [4]"
     assert doc.at(12) == doc[2] and doc.at(21) == doc[2]
     assert doc.at(22) is None  # the space after "First one."
     assert doc.at(len(SPLIT)) is None
-    assert Document(" \n ").numbers == "none"
 
 
 def test_a_document_of_one_part_looks_up_global_numbers() -> None:
     start = SPLIT.index("Second")
     doc = Document(SPLIT[start:], within(SPLIT, split(SPLIT), start, len(SPLIT)))
     assert doc[2] is None and doc.words(3) == "Second one."
-    assert doc.numbers == "[3] to [4]"
     assert doc.at(0) == doc[3]
 
 

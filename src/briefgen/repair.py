@@ -58,8 +58,8 @@ def _whole_words(source: str, phrase: str) -> Iterator[int]:
 def written_name(name: str, source: str) -> str | None:
     """The longest run of ``name``'s words the source contains, with a capital, or None.
 
-    "Governor Jan Brewer" in a text that writes "Gov. Jan Brewer" gives "Jan Brewer": the re-ask
-    then names the form to copy instead of losing the story's central person.
+    "Governor Jan Brewer" in a text that writes "Gov. Jan Brewer" gives "Jan Brewer": the brief
+    keeps the story's central person, as the text writes her.
     """
     words = name.split()
     for size in range(len(words) - 1, 0, -1):

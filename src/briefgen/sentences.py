@@ -167,13 +167,6 @@ class Document:
         found = self._by_number.get(number)
         return found.of(self.text) if found else ""
 
-    @property
-    def numbers(self) -> str:
-        """The range of numbers, as a re-ask names it: "[1] to [41]"."""
-        if not self.sentences:
-            return "none"
-        return f"[{self.sentences[0].number}] to [{self.sentences[-1].number}]"
-
     def at(self, offset: int) -> Sentence | None:
         """The sentence holding character ``offset``."""
         return containing(self.sentences, offset)
