@@ -79,7 +79,7 @@ def test_position_evidence_is_the_words_inside_the_quotation_marks() -> None:
     ]
     # Indirect speech has no marks: its whole sentence is the evidence.
     source = SOURCE + " Maria Lopez said the first ships could come in May."
-    indirect = {"actor": "Maria Lopez", "sentence": 7, "stance": "Ships may come in May."}
+    indirect = {"actor": "Maria Lopez", "sentence": 7, "stance": "Lopez expects ships in May."}
     briefing = _brief(draft(positions=[*draft()["positions"], indirect]), doc=Document(source))
     assert [(p.actor, p.evidence.quote) for p in briefing.positions][-1] == (
         "Maria Lopez",

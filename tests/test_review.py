@@ -269,9 +269,9 @@ def test_invented_date_text_is_repaired_not_reasked() -> None:
         ("Chief Executive", True),
         ("the Chair", True),
         ("the authority\u2019s chair", True),  # her role, as listed
-        ("Against trams.", False),
-        ("Night shipping keeps the harbor competitive.", False),
-        ("She backs night shipping", False),
+        ("Lopez is against trams.", False),
+        ("Maria Lopez says night shipping keeps the harbor competitive.", False),
+        ("Lopez backs night shipping", False),
     ],
 )
 def test_a_stance_that_is_a_title_is_cleared_for_the_stances_request(
@@ -351,7 +351,7 @@ AARP = (
 
 
 def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> None:
-    lew = {"actor": "Jack Lew", "sentence": 4, "stance": "He says there is time."}
+    lew = {"actor": "Jack Lew", "sentence": 4, "stance": "Lew says there is time."}
     person = {"name": "Jack Lew", "kind": "person", "role": "director", "aliases": []}
     # The sentences AARP dates, as the draft's events: review adds none of its own.
     events = [
@@ -367,7 +367,7 @@ def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> N
     )
     result = review.review(json.dumps(answer), Document(AARP))
     assert result.ok and result.problems == []
-    assert _kept(result) == [("Jack Lew", 4, "He says there is time."), ("Jay Carney", 3, "")]
+    assert _kept(result) == [("Jack Lew", 4, "Lew says there is time."), ("Jay Carney", 3, "")]
     assert [AARP[s.start : s.end] for s in result.spans if s] == [
         "We have a little bit of time",
         "The president supports measures to strengthen Social Security",
@@ -383,7 +383,7 @@ def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> N
     # Once the stances were asked for, no speaker is added again.
     again = review.review(json.dumps(answer), Document(AARP), add_speakers=False)
     assert again.ok and again.repairs == []
-    assert _kept(again) == [("Jack Lew", 4, "He says there is time.")]
+    assert _kept(again) == [("Jack Lew", 4, "Lew says there is time.")]
 
 
 def test_stances_go_to_the_unwritten_positions_in_order() -> None:
@@ -484,3 +484,27 @@ def test_a_headline_is_no_event_though_it_names_a_day() -> None:
     result = review.review(json.dumps(answer), Document(text))
     assert result.draft is not None
     assert [e.sentence for e in result.draft.key_events] == [2]
+
+
+@pytest.mark.parametrize(
+    ("stance", "asked"),
+    [
+        ("Maria Lopez says night shipping keeps the harbor competitive.", False),
+        ("Lopez argues the harbor must stay competitive.", False),  # her surname names her
+        ("He pointed, for instance, to the harbor's rivals.", True),  # a copied sentence
+        ("Night shipping keeps the harbor competitive.", True),
+    ],
+)
+def test_a_stance_that_does_not_name_its_speaker_is_asked_for_once(
+    stance: str, asked: bool
+) -> None:
+    lopez = {**draft()["positions"][0], "stance": stance}
+    positions = [lopez, draft()["positions"][1]]
+    first = _review(draft(positions=positions))
+    assert first.draft is not None
+    assert (first.draft.positions[0].stance == "") is asked
+    assert any("does not name Maria Lopez" in r for r in first.repairs) is asked
+    # The stances request's own answer is kept as written, named or not.
+    again = Draft.model_validate(draft(positions=positions))
+    kept = review.check(again, DOC, add_speakers=False)
+    assert kept.draft is not None and kept.draft.positions[0].stance == stance

@@ -123,10 +123,11 @@ def check(
 
     Repair what code can (actor names, date words), read who said each position's words, drop
     what the text does not back (a sentence number it lacks or withholds, a position its
-    sentence does not give its speaker), clear a stance that is a title, and give each speaker
-    the text quotes by name a position while there is room. A position left without a stance
-    is for the one stances request the session makes (:func:`unwritten`); with
-    ``add_speakers`` False (after that request) no speaker is added again.
+    sentence does not give its speaker), clear a stance that is a title or does not name its
+    speaker, give the text a floor of dated events, and give each speaker the text quotes by
+    name a position while there is room. A position left without a stance is for the one
+    stances request the session makes (:func:`unwritten`); with ``add_speakers`` False (after
+    that request) no speaker is added again and its stances are kept as written.
 
     A small model asked to fix such items mostly dropped them, or made them worse, at the cost
     of a request each (bench/RESULTS.md, v18): code decides instead.
@@ -138,7 +139,7 @@ def check(
     draft = draft.model_copy(update={"positions": positions, "actors": [*draft.actors, *speakers]})
     repairs += moved
     names = {**renamed, **name_index(draft)}
-    draft, spans, settled = _settle(draft, spans, doc, names)
+    draft, spans, settled = _settle(draft, spans, doc, names, first=add_speakers)
     repairs += settled
     draft, dated = _with_dated_events(draft, doc)
     repairs += dated
@@ -189,10 +190,31 @@ def _unusable(number: int, doc: Document) -> str | None:
     return None
 
 
+def _names_speaker(stance: str, speaker: str, draft: Draft) -> bool:
+    """Whether ``stance`` names ``speaker``: their name, an alias, their surname, or a short
+    role ("The mayor says ..." of the actor whose role is "mayor")."""
+    listed = next((a for a in draft.actors if a.name == speaker), None)
+    forms = [speaker, *(listed.aliases if listed else []), speaker.split()[-1]]
+    if listed and 0 < len(listed.role.split()) <= 3:
+        forms.append(listed.role)
+    folded = stance.casefold()
+    return any(_writes(folded, f.casefold()) for f in forms if len(f) > 1)
+
+
 def _settle(
-    draft: Draft, spans: list[Spoken | None], doc: Document, names: dict[str, str]
+    draft: Draft,
+    spans: list[Spoken | None],
+    doc: Document,
+    names: dict[str, str],
+    *,
+    first: bool = True,
 ) -> tuple[Draft, list[Spoken | None], list[str]]:
-    """``draft`` without the items the text does not back, and title stances cleared."""
+    """``draft`` without the items the text does not back, and stances to ask for cleared.
+
+    A stance that is a title, or (in a ``first`` answer, before the stances request) one that
+    does not name its speaker, is cleared for the stances request; that request's own stances
+    are kept as written.
+    """
     notes: list[str] = []
     events = []
     for i, event in enumerate(draft.key_events, 1):
@@ -217,6 +239,11 @@ def _settle(
         stance = position.stance.strip()
         if stance and (stance.casefold() == roles.get(speaker) or _is_title(stance)):
             notes.append(f'positions[{i}]: stance "{stance}" is a title; asked again')
+            position = position.model_copy(update={"stance": ""})
+        elif stance and first and not _names_speaker(stance, speaker, draft):
+            # "He pointed, for instance, to ..." (the source's next sentence, copied) says
+            # nothing of who holds the position: the stances request asks for name and verb.
+            notes.append(f'positions[{i}]: stance "{stance[:60]}" does not name {speaker}; asked')
             position = position.model_copy(update={"stance": ""})
         positions.append(position)
         kept.append(spoken)
