@@ -394,3 +394,20 @@ def test_a_body_is_never_a_person_the_summary_names(name: str) -> None:
         f"{name} statement\n\nThe {name} spoke. The House voted. The Party met. The Committee sat."
     )
     assert repair._person_named(name, text) is None
+
+
+@pytest.mark.parametrize(
+    ("summary", "kept"),
+    [
+        (
+            "The article gives an overview. It discusses treaties with Armenia, the Great Victory",
+            "The article gives an overview.",
+        ),
+        ("One sentence the bound cut off", "One sentence the bound cut off"),  # nothing whole
+        ("Fine. Done.", "Fine. Done."),
+        ('He said "go." Then the', 'He said "go."'),
+    ],
+)
+def test_a_summary_the_bound_cut_ends_at_its_last_whole_sentence(summary: str, kept: str) -> None:
+    repaired, _, _ = _repair(summary=summary)
+    assert repaired.summary == kept

@@ -154,6 +154,22 @@ def _clip_foreign(text: str, source: str) -> str:
     return head.rstrip(" ,;:-") + "…"
 
 
+_SENTENCE_STOP = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*(?=\s)")
+
+
+def _whole_sentences(text: str) -> str:
+    """``text`` up to its last whole sentence, when the length bound cut it mid-sentence.
+
+    The summary is the brief's bottom line; "... and the consolidation of the Great Victory"
+    is how the grammar leaves one the model wrote past its bound.
+    """
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".!?\u2026\"'\u201d\u2019)":
+        return text
+    stops = list(_SENTENCE_STOP.finditer(stripped))
+    return stripped[: stops[-1].end()] if stops else text
+
+
 def _clip_texts(draft: Draft, source: str) -> Draft:
     """Every free-text field of ``draft`` with :func:`_clip_foreign` applied."""
 
@@ -164,7 +180,7 @@ def _clip_texts(draft: Draft, source: str) -> Draft:
     return draft.model_copy(
         update={
             "title": _clip_foreign(draft.title, source),
-            "summary": _clip_foreign(draft.summary, source),
+            "summary": _whole_sentences(_clip_foreign(draft.summary, source)),
             "actors": [clip(a, "role") for a in draft.actors],
             "key_events": [clip(e, "description") for e in draft.key_events],
             "positions": [clip(p, "stance") for p in draft.positions],
