@@ -47,6 +47,21 @@ def _event(sentence: int, date_text: str | None = None, text: str = SOURCE) -> d
     return {"sentence": sentence, "date_text": date_text, "description": " ".join(words)}
 
 
+def _assembled(result: review.Review) -> Briefing:
+    """The briefing of SOURCE from ``result``, as one attempt made it."""
+    return assemble.briefing(
+        result,
+        Document(SOURCE),
+        info=SourceInfo(),
+        backend="test",
+        model="test-model",
+        mode="json_schema",
+        attempts=1,
+        usage=Usage(),
+        version="0.0.test",
+    )
+
+
 def _of(briefing: Briefing, doc: Document, sentence: int) -> Event:
     """The briefing's one event of ``sentence``."""
     (event,) = [e for e in briefing.key_events if e.evidence.quote == doc.words(sentence)]
@@ -210,17 +225,7 @@ def test_an_unchecked_item_citing_a_sentence_the_text_lacks_is_dropped_here_too(
         update={field: [items[0].model_copy(update={"sentence": 99})]}
     )
     result = review.Review(unchecked, [], checked.names, [], checked.spans)
-    briefing = assemble.briefing(
-        result,
-        Document(SOURCE),
-        info=SourceInfo(),
-        backend="test",
-        model="test-model",
-        mode="json_schema",
-        attempts=1,
-        usage=Usage(),
-        version="0.0.test",
-    )
+    briefing = _assembled(result)
     assert getattr(briefing, field) == []
     assert briefing.meta.warnings == [_NO_SENTENCE.format(field)]
 
@@ -242,17 +247,7 @@ def test_a_note_made_twice_is_listed_once() -> None:
     checked = review.review(json.dumps(draft()), Document(SOURCE))
     note = 'actors[4]: dropped "Tom Reed", listed twice'
     checked.repairs = [note, "another note", note]
-    briefing = assemble.briefing(
-        checked,
-        Document(SOURCE),
-        info=SourceInfo(),
-        backend="test",
-        model="test-model",
-        mode="json_schema",
-        attempts=1,
-        usage=Usage(),
-        version="0.0.test",
-    )
+    briefing = _assembled(checked)
     assert briefing.meta.warnings == [f"repaired: {note}", "repaired: another note"]
 
 

@@ -377,15 +377,15 @@ def test_a_description_of_another_sentence_gives_way_to_the_cited_sentences_word
 ) -> None:
     event = {"sentence": 2, "date_text": None, "description": description}
     repaired, _, notes = _repair(key_events=[event])
-    words = repair._gist(Document(SOURCE).words(2))
+    words = repair.gist(Document(SOURCE).words(2))
     assert repaired.key_events[0].description == (description if kept else words)
     assert bool(notes) is not kept
 
 
 def test_a_long_sentence_as_description_is_cut_at_a_word() -> None:
-    cut = repair._gist("word " * 40)
+    cut = repair.gist("word " * 40)
     assert cut.endswith("word\u2026") and len(cut) <= 100 and "  " not in cut
-    assert repair._gist("Short one.") == "Short one."
+    assert repair.gist("Short one.") == "Short one."
 
 
 @pytest.mark.parametrize("name", ["White House", "Tea Party", "Senate Armed Services Committee"])
@@ -393,7 +393,7 @@ def test_a_body_is_never_a_person_the_summary_names(name: str) -> None:
     text = (
         f"{name} statement\n\nThe {name} spoke. The House voted. The Party met. The Committee sat."
     )
-    assert repair._person_named(name, text) is None
+    assert repair.person_named(name, text) is None
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from briefgen.dates import iso_date
-from briefgen.repair import _writes
+from briefgen.repair import writes
 from briefgen.review import Review
 from briefgen.schema import (
     Actor,
@@ -30,7 +30,7 @@ from briefgen.schema import (
     Usage,
 )
 from briefgen.sentences import Document, Sentence
-from briefgen.speakers import _forms
+from briefgen.speakers import forms_of
 
 
 def cited(doc: Document, start: int, end: int) -> Evidence:
@@ -116,7 +116,7 @@ def briefing(
         # The actors of an event are those its own sentence names.
         folded = words.casefold()
         named = [
-            a.name for a in draft.actors if any(_writes(folded, f.casefold()) for f in _forms(a))
+            a.name for a in draft.actors if any(writes(folded, f.casefold()) for f in forms_of(a))
         ]
         events.append(
             Event(

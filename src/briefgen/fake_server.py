@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from briefgen.dates import find_date
-from briefgen.repair import _gist
+from briefgen.repair import gist
 from briefgen.review import check
 from briefgen.schema import MAX_ACTORS, MAX_POSITIONS, Draft, DraftSource
 from briefgen.sentences import Document, Sentence
@@ -156,7 +156,7 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
         ],
         # Like a good model: the sentences the text dates (or the first), in their own words.
         "key_events": [
-            {"sentence": s.number, "date_text": find_date(words), "description": _gist(words)}
+            {"sentence": s.number, "date_text": find_date(words), "description": gist(words)}
             for s in (dated or doc.sentences[:1])
             for words in [s.of(text)]
         ],

@@ -20,21 +20,21 @@ from briefgen.schema import Draft, DraftActor, is_iso_date
 from briefgen.sentences import Document
 
 
-def _writes(source: str, phrase: str) -> bool:
+def writes(source: str, phrase: str) -> bool:
     """True when ``source`` writes ``phrase`` as whole words ("Bowl" is not in "Bowles")."""
-    return next(_whole_words(source, phrase), None) is not None
+    return next(whole_words(source, phrase), None) is not None
 
 
 def _occurrences(source: str, phrase: str) -> int:
     r"""How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``."""
-    return sum(1 for _ in _whole_words(source, phrase))
+    return sum(1 for _ in whole_words(source, phrase))
 
 
 def _word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _whole_words(source: str, phrase: str) -> Iterator[int]:
+def whole_words(source: str, phrase: str) -> Iterator[int]:
     r"""Where ``source`` writes ``phrase`` as whole words, as ``re.finditer(r"\bphrase\b")``.
 
     Without a pattern compiled per phrase: review asks this of every name in every answer, and
@@ -65,7 +65,7 @@ def written_name(name: str, source: str) -> str | None:
     for size in range(len(words) - 1, 0, -1):
         for start in range(len(words) - size + 1):
             candidate = " ".join(words[start : start + size])
-            if candidate[:1].isupper() and len(candidate) > 2 and _writes(source, candidate):
+            if candidate[:1].isupper() and len(candidate) > 2 and writes(source, candidate):
                 return candidate
     return None
 
@@ -115,12 +115,7 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
         bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
         words = name.split()
         titles = " ".join(words[: len(words) - len(bare.split())])
-        if (
-            bare != name
-            and _only_titles(titles)
-            and len(bare.split()) > 1
-            and _writes(source, bare)
-        ):
+        if bare != name and _only_titles(titles) and len(bare.split()) > 1 and writes(source, bare):
             renamed[name.casefold()] = bare
             notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
             actor = actor.model_copy(update={"name": bare})
@@ -220,23 +215,23 @@ def bare_name(name: str) -> str:
     words = name.split()
     cut = 0
     for i, word in enumerate(words[:-1]):
-        if _titular(word) and word not in _PARTICLES:
+        if titular(word) and word not in _PARTICLES:
             cut = i + 1
     return " ".join(words[cut:])
 
 
-def _titular(word: str) -> bool:
+def titular(word: str) -> bool:
     """A word of a title or role, not of a name: lowercase, or a role word ("Sen.", "Press")."""
     return word[:1].islower() or word.casefold().rstrip(".") in _ROLE_WORDS
 
 
 def _only_titles(words: str) -> bool:
     """True when ``words`` are titles and lowercase words only ("Sen.", "newly-minted Speaker")."""
-    return all(_titular(w) for w in words.split())
+    return all(titular(w) for w in words.split())
 
 
 #: Capitalised words that start a sentence or name no one.
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     [
         *("the", "a", "an", "in", "on", "at", "for", "as", "of", "and", "but", "or", "to"),
         *("by", "from", "with", "he", "she", "they", "it", "his", "her", "their", "its"),
@@ -254,7 +249,7 @@ def _names_in(text: str) -> list[str]:
     runs = []
     for run in _CAPITALISED_RUN.findall(text):
         words = [re.sub(f"{_POSSESSIVE}$", "", w) for w in run.split()]
-        while words and (words[0].casefold() in _NOT_NAMES | _HONORIFICS):
+        while words and (words[0].casefold() in NOT_NAMES | _HONORIFICS):
             words = words[1:]
         if words:
             runs.append(" ".join(words))
@@ -270,14 +265,14 @@ _INSTITUTIONS = frozenset(
 )
 
 
-def _person_named(name: str, source: str) -> str | None:
+def person_named(name: str, source: str) -> str | None:
     """``name`` if the source writes it as a person's name, else None.
 
     Two or three name words count when the source writes them so ("Barack Obama"); a surname
     alone only when the source puts an honorific before it ("President Obama").
     """
     words = name.split()
-    if any(w.casefold() in _NOT_NAMES | _HONORIFICS for w in words):
+    if any(w.casefold() in NOT_NAMES | _HONORIFICS for w in words):
         return None
     if len(words) > 1:
         if words[-1].casefold() in _INSTITUTIONS:
@@ -307,13 +302,13 @@ def _actors_from_summary(
     listed = [f.casefold() for a in actors for f in (a.name, *a.aliases)]
     # Not the title: headlines capitalise every word ("Perry Goes After Obama").
     for candidate in _names_in(draft.summary):
-        if any(_writes(candidate.casefold(), f) for f in listed):
+        if any(writes(candidate.casefold(), f) for f in listed):
             continue  # a listed actor's name ("Harbor Port Authority"): no part of it either
         for size in range(min(3, len(candidate.split())), 0, -1):
             words = candidate.split()
             grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
             for gram in grams:
-                name = _person_named(gram, source)
+                name = person_named(gram, source)
                 if name and not any(w.casefold() in taken for w in name.split()):
                     added.append(DraftActor(name=name, kind="person", role="", aliases=[]))
                     taken |= {name.casefold(), *(w.casefold() for w in name.split())}
@@ -372,7 +367,7 @@ def _date_of(text: str | None, words: str) -> tuple[str | None, str | None]:
     if text is not None:
         folded = words.casefold()
         same = len(folded) == len(words)  # offsets in the folded text are the sentence's
-        at = next(_whole_words(folded if same else words, text.casefold() if same else text), None)
+        at = next(whole_words(folded if same else words, text.casefold() if same else text), None)
         if at is not None and (names_a_date(text) or dates_in(text)):
             text = words[at : at + len(text)]  # as the sentence writes it
             wider = [f for f in found if text.casefold() in f.casefold()]
@@ -399,7 +394,7 @@ def _describes(description: str, sentence: str) -> bool:
     return len(said & written) * 3 >= len(said)
 
 
-def _gist(sentence: str, limit: int = 100) -> str:
+def gist(sentence: str, limit: int = 100) -> str:
     """The sentence's own words, cut at a word to ``limit`` characters."""
     if len(sentence) <= limit:
         return sentence
@@ -453,7 +448,7 @@ def repair(
             notes.append(f"key_events[{i}]: {why}; {found}")
         description = event.description
         if words and not _describes(description, words):
-            description = _gist(words)
+            description = gist(words)
             notes.append(
                 f"key_events[{i}]: the description is not of sentence [{event.sentence}]; "
                 "its own words used"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from briefgen.dates import find_date
-from briefgen.repair import _gist, _writes, repair
+from briefgen.repair import gist, repair, writes
 from briefgen.schema import MAX_POSITIONS, Draft, DraftEvent, DraftPosition, DraftStances
 from briefgen.sentences import Document
 from briefgen.speakers import Spoken, speakers_from_text, with_unquoted_speakers
@@ -172,9 +172,7 @@ def _with_dated_events(draft: Draft, doc: Document) -> tuple[Draft, list[str]]:
         when = find_date(words)
         if when is None or sentence.number in cited | set(doc.withheld) or sentence.number == 1:
             continue
-        events.append(
-            DraftEvent(sentence=sentence.number, date_text=when, description=_gist(words))
-        )
+        events.append(DraftEvent(sentence=sentence.number, date_text=when, description=gist(words)))
         notes.append(
             f'key_events: added sentence [{sentence.number}], which the text dates ("{when}")'
         )
@@ -198,7 +196,7 @@ def _names_speaker(stance: str, speaker: str, draft: Draft) -> bool:
     if listed and 0 < len(listed.role.split()) <= 3:
         forms.append(listed.role)
     folded = stance.casefold()
-    return any(_writes(folded, f.casefold()) for f in forms if len(f) > 1)
+    return any(writes(folded, f.casefold()) for f in forms if len(f) > 1)
 
 
 def _settle(
@@ -230,7 +228,7 @@ def _settle(
         why = _unusable(position.sentence, doc)
         if why is None and spoken is not None and not spoken.attributed:
             why = f"sentence [{position.sentence}] does not say {speaker} said it"
-        if why is None and not (speaker in roles or _writes(doc.text, speaker)):
+        if why is None and not (speaker in roles or writes(doc.text, speaker)):
             # A speaker the text never names is invented, and so is what they said.
             why = f'the source never names "{speaker}"'
         if why is not None or spoken is None:

@@ -16,12 +16,12 @@ from functools import lru_cache
 
 from briefgen.attribution import _VERBS, Attribution, attribution, lead_in, quotations
 from briefgen.repair import (
-    _NOT_NAMES,
-    _person_named,
-    _titular,
-    _whole_words,
-    _writes,
+    NOT_NAMES,
     bare_name,
+    person_named,
+    titular,
+    whole_words,
+    writes,
 )
 from briefgen.schema import Draft, DraftActor, DraftPosition
 from briefgen.sentences import Document, Sentence
@@ -60,7 +60,7 @@ def _quoted_in(doc: Document, sentence: Sentence) -> list[tuple[int, int, int, i
     return found
 
 
-def _forms(actor: DraftActor) -> list[str]:
+def forms_of(actor: DraftActor) -> list[str]:
     """The ways the text may write an actor: name, aliases, and a person's surname."""
     forms = [actor.name, *actor.aliases]
     if actor.kind == "person" and len(actor.name.split()) > 1:
@@ -85,8 +85,8 @@ def _subject(form: str, text: str, others: Sequence[str] = ()) -> int | None:
     Barack Obama" is judged as that whole name, which follows "Of".
     """
     longer = [o for o in others if len(o) > len(form) and form in o]
-    covered = [(at, at + len(o)) for o in longer for at in _whole_words(text, o)]
-    for at in _whole_words(text, form):
+    covered = [(at, at + len(o)) for o in longer for at in whole_words(text, o)]
+    for at in whole_words(text, form):
         if any(start <= at < end for start, end in covered):
             continue
         before = [w.casefold() for w in text[:at].split()[-3:]]
@@ -109,9 +109,9 @@ def _full_name(surname: str, source: str) -> str | None:
     """The full name the source writes for a surname alone ("Jay Carney" for "Carney")."""
     for found in re.finditer(rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b", source):
         first = found.group(1)
-        if not _titular(first) and first.casefold() not in _NOT_NAMES:
+        if not titular(first) and first.casefold() not in NOT_NAMES:
             name = f"{first} {surname}"
-            return name if _person_named(name, source) else None
+            return name if person_named(name, source) else None
     return None
 
 
@@ -125,21 +125,21 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     paragraph before; further back, or naming nobody listed, it is left unresolved.
     """
     if said.name is not None:
-        named = [a for a in actors if any(_writes(said.name, f) for f in _forms(a))]
+        named = [a for a in actors if any(writes(said.name, f) for f in forms_of(a))]
         if len(named) > 1:  # "Rep. Seth Hutchinson" fits both Hutchinsons by surname: his name
-            named = [a for a in named if _writes(said.name, a.name)] or named
+            named = [a for a in named if writes(said.name, a.name)] or named
         if named:
             return named[0] if len(named) == 1 else None
         bare = bare_name(said.name)
         if len(bare.split()) == 1:
             bare = _full_name(bare, source) or bare  # "Carney said" of "Jay Carney"
         words = bare.split()
-        titled = bare != said.name or _person_named(bare, source) is not None
-        if titled and len(words) in (2, 3) and not _NOT_NAMES & {w.casefold() for w in words}:
+        titled = bare != said.name or person_named(bare, source) is not None
+        if titled and len(words) in (2, 3) and not NOT_NAMES & {w.casefold() for w in words}:
             return DraftActor(name=bare, kind="person", role="", aliases=[])
         return None
     # Forms two people share ("Cheney" for Liz and Mary) point at neither.
-    forms = [(f, a) for a in actors if a.kind == "person" for f in _forms(a)]
+    forms = [(f, a) for a in actors if a.kind == "person" for f in forms_of(a)]
     owners: dict[str, set[str]] = {}
     for form, actor in forms:
         owners.setdefault(form, set()).add(actor.name)
@@ -148,7 +148,10 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
     # named first ("Perry has stepped up his attacks on Obama. ... he said" is Perry's).
     for window in lead_in(source, said.opening):
         first = [
-            (at, a) for f, a in unique for at in [_subject(f, window, _forms(a))] if at is not None
+            (at, a)
+            for f, a in unique
+            for at in [_subject(f, window, forms_of(a))]
+            if at is not None
         ]
         if first:
             return min(first, key=lambda found: found[0])[1]
@@ -156,7 +159,7 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
 
 
 def _is(speaker: DraftActor | None, name: str) -> bool:
-    return speaker is not None and name.casefold() in {f.casefold() for f in _forms(speaker)}
+    return speaker is not None and name.casefold() in {f.casefold() for f in forms_of(speaker)}
 
 
 #: Verbs that make a sentence someone's statement, beyond those of an attribution ("said"):
@@ -179,7 +182,7 @@ def _names(doc: Document, sentence: Sentence, actor: str, actors: list[DraftActo
     pronoun its paragraph resolves to them; and it says that they said, wrote or want something.
     """
     listed = next((a for a in actors if a.name == actor), None)
-    forms = _forms(listed) if listed else [actor, bare_name(actor)]
+    forms = forms_of(listed) if listed else [actor, bare_name(actor)]
     words = list(sentence.of(doc.text))
     for _, _, start, end in _quoted_in(doc, sentence):
         for at in range(max(start, sentence.start), min(end, sentence.end)):
@@ -341,7 +344,7 @@ def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, 
             speaker = by_name[said.name] = _speaker(said, draft.actors, source)
         if speaker is None or speaker.name in found:
             continue
-        if not spoken & {f.casefold() for f in _forms(speaker)}:
+        if not spoken & {f.casefold() for f in forms_of(speaker)}:
             found[speaker.name] = (speaker, start, end)
     # Read again among everyone found: "Mr. Hutchinson said" was Asa's while Seth was not yet
     # known, and is nobody's once both are (the check of the brief reads it so too).
@@ -377,7 +380,7 @@ def quoted(doc: Document) -> list[tuple[str, int]]:
         # authority's chair") counts here too; the check still reads who said each quotation.
         name = speaker.name if speaker else bare_name(said.name)
         words = name.split()
-        plain = len(words) in (2, 3) and not _NOT_NAMES & {w.casefold() for w in words}
+        plain = len(words) in (2, 3) and not NOT_NAMES & {w.casefold() for w in words}
         if plain and all(w[:1].isupper() for w in words) and sentence.number not in doc.withheld:
             found.setdefault(name, sentence.number)
     return list(found.items())
