@@ -48,7 +48,7 @@ def _assert_well_formed(source: str, name: str = "") -> None:
             "The hearing is set for Aug. 6 in San Diego. Hunter will attend.",
             ["The hearing is set for Aug. 6 in San Diego.", "Hunter will attend."],
         ),
-        # pysbd ends a sentence after "R-Calif."; the lowercase rest belongs to it.
+        # A segmenter may end a sentence after "R-Calif."; the lowercase rest belongs to it.
         (
             "Rep. Duncan Hunter, R-Calif., who has been leading the fight, spoke. Others did not.",
             [
@@ -56,7 +56,7 @@ def _assert_well_formed(source: str, name: str = "") -> None:
                 "Others did not.",
             ],
         ),
-        # pysbd cuts a closing quotation mark off on its own; it joins the sentence before.
+        # A closing quotation mark cut off on its own joins the sentence before.
         (
             "It is going to be a long, hot summer. You have a target. Act accordingly.\u201d",
             [
