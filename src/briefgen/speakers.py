@@ -87,22 +87,18 @@ def _subject(form: str, text: str, others: Sequence[str] = ()) -> int | None:
     longer = [o for o in others if len(o) > len(form) and form in o]
     covered = [(at, at + len(o)) for o in longer for at in whole_words(text, o)]
     for at in whole_words(text, form):
-        if any(start <= at < end for start, end in covered):
-            continue
-        before = [w.casefold() for w in text[:at].split()[-3:]]
-        while before and before[-1] in _ARTICLES:
-            before.pop()
-        if before[-2:] == ["according", "to"]:
+        if not any(start <= at < end for start, end in covered) and _acts(text, at):
             return at
-        if not before or before[-1] not in _PREPOSITIONS:
-            return at
-    for start, _ in covered:  # the longer form's own place decides
-        before = [w.casefold() for w in text[:start].split()[-3:]]
-        while before and before[-1] in _ARTICLES:
-            before.pop()
-        if before[-2:] == ["according", "to"] or not before or before[-1] not in _PREPOSITIONS:
-            return start
-    return None
+    return next((start for start, _ in covered if _acts(text, start)), None)
+
+
+def _acts(text: str, at: int) -> bool:
+    """Whether the name at ``at`` is no preposition's object (an article between skipped;
+    "according to" makes it the one who speaks)."""
+    before = [w.casefold() for w in text[:at].split()[-3:]]
+    while before and before[-1] in _ARTICLES:
+        before.pop()
+    return before[-2:] == ["according", "to"] or not before or before[-1] not in _PREPOSITIONS
 
 
 def _full_name(surname: str, source: str) -> str | None:
