@@ -26,6 +26,16 @@ SOURCE = (
 )
 
 
+#: Speakers of the AARP story: "Carney said", "said Jack Lew", a scare quote, one for AARP's CEO.
+AARP = (
+    "AARP pushes back\n\n"
+    "White House Press Secretary Jay Carney spoke on Friday.\n\n"
+    '"The president supports measures to strengthen Social Security," Carney said Friday.\n\n'
+    '"We have a little bit of time," said Jack Lew, director of the Office. "Scare quotes"\n\n'
+    'AARP CEO Barry Rand called the article "misleading."'
+)
+
+
 #: A draft's ``source`` for a text other than SOURCE, whose headline it does not write.
 UNTITLED: dict[str, Any] = {"title": None, "author": None, "date": None, "genre": "news report"}
 

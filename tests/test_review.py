@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import SOURCE, UNTITLED, draft
+from conftest import AARP, SOURCE, UNTITLED, draft
 
 from briefgen import review
 from briefgen.schema import MAX_POSITIONS, Draft
@@ -339,15 +339,6 @@ def test_stance_field_also_accepts_the_old_name() -> None:
     old = {"actor": "Tom Reed", "sentence": 5, "position": "He objects."}
     assert Draft.model_validate(draft(positions=[old])).positions[0].stance == "He objects."
     assert "stance" in Draft.model_json_schema()["$defs"]["DraftPosition"]["properties"]
-
-
-AARP = (
-    "AARP pushes back\n\n"
-    "White House Press Secretary Jay Carney spoke on Friday.\n\n"
-    '"The president supports measures to strengthen Social Security," Carney said Friday.\n\n'
-    '"We have a little bit of time," said Jack Lew, director of the Office. "Scare quotes"\n\n'
-    'AARP CEO Barry Rand called the article "misleading."'
-)
 
 
 def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> None:

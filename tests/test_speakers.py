@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SOURCE, draft
+from conftest import AARP, SOURCE, draft
 
 from briefgen.schema import Draft, DraftActor, DraftPosition
 from briefgen.sentences import Document
@@ -301,13 +301,6 @@ def test_a_surname_two_people_share_points_at_neither() -> None:
     assert (added, notes) == ([], [])
 
 
-AARP = (
-    "AARP pushes back\n\n"
-    "White House Press Secretary Jay Carney spoke on Friday.\n\n"
-    '"The president supports measures to strengthen Social Security," Carney said Friday.\n\n'
-    '"We have a little bit of time," said Jack Lew, director of the Office. "Scare quotes"\n\n'
-    'AARP CEO Barry Rand called the article "misleading."'
-)
 LEW = {"actor": "Jack Lew", "sentence": 4, "stance": "He says there is time."}
 
 
