@@ -22,7 +22,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.dates import find_date
 from briefgen.repair import gist
 from briefgen.review import check
 from briefgen.schema import MAX_ACTORS, MAX_POSITIONS, Draft, DraftSource
@@ -66,22 +65,23 @@ class Faults:
         return cls(rate_limit=third, server_error=third, drop=third, retry_after=retry_after)
 
 
-def source_of(body: dict[str, Any]) -> str:
-    """The text inside the first ``<source>`` block of the request's messages."""
+def _found(body: dict[str, Any], pattern: re.Pattern[str], group: int) -> str:
+    """``group`` of ``pattern``'s first match in the request's messages, or ""."""
     for message in body.get("messages", []):
         content = message.get("content")
-        if isinstance(content, str) and (found := _SOURCE.search(content)):
-            return found.group(1)
+        if isinstance(content, str) and (found := pattern.search(content)):
+            return found.group(group)
     return ""
+
+
+def source_of(body: dict[str, Any]) -> str:
+    """The text inside the first ``<source>`` block of the request's messages."""
+    return _found(body, _SOURCE, 1)
 
 
 def quoted_of(body: dict[str, Any]) -> str:
     """The prompt's line naming the people the text quotes, or ""."""
-    for message in body.get("messages", []):
-        content = message.get("content")
-        if isinstance(content, str) and (found := _QUOTED.search(content)):
-            return found.group(0)
-    return ""
+    return _found(body, _QUOTED, 0)
 
 
 def numbered_of(source: str) -> Document:
@@ -132,7 +132,7 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
     def pick(i: int) -> int:
         return numbers[i % len(numbers)]
 
-    dated = [s for s in doc.sentences if s.number != 1 and find_date(s.of(text))][:3]
+    dated = [s for s in doc.sentences if s.number != 1 and s.number in doc.dated][:3]
 
     title = first_line[: _max_len(Draft, "title")]
     actors: list[dict[str, Any]] = [
@@ -156,7 +156,7 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
         ],
         # Like a good model: the sentences the text dates (or the first), in their own words.
         "key_events": [
-            {"sentence": s.number, "date_text": find_date(words), "description": gist(words)}
+            {"sentence": s.number, "date_text": doc.dated.get(s.number), "description": gist(words)}
             for s in (dated or doc.sentences[:1])
             for words in [s.of(text)]
         ],

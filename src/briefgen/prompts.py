@@ -15,7 +15,6 @@ from typing import Any
 import jinja2
 
 from briefgen import speakers
-from briefgen.dates import find_date
 from briefgen.injection import ADDRESSES_THE_MODEL, WITHHELD
 from briefgen.schema import MAX_POSITIONS
 from briefgen.sentences import Document
@@ -95,7 +94,7 @@ def messages(
     or a stances request that repeats them reuses the server's cached prefix.
     """
     # Every sentence the text dates is a candidate key event: named, the model picks from them.
-    dated = [(s.number, d) for s in doc.sentences if (d := find_date(s.of(doc.text))) is not None]
+    dated = list(doc.dated.items())
     user = render(
         "user",
         source=numbered(doc),

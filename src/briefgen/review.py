@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from briefgen.dates import find_date
 from briefgen.repair import gist, repair, writes
 from briefgen.schema import MAX_POSITIONS, Draft, DraftEvent, DraftPosition, DraftStances
 from briefgen.sentences import Document
@@ -168,10 +167,10 @@ def _with_dated_events(draft: Draft, doc: Document) -> tuple[Draft, list[str]]:
     for sentence in doc.sentences:
         if len(events) >= MIN_EVENTS:
             break
-        words = sentence.of(doc.text)
-        when = find_date(words)
+        when = doc.dated.get(sentence.number)
         if when is None or sentence.number in cited | set(doc.withheld) or sentence.number == 1:
             continue
+        words = sentence.of(doc.text)
         events.append(DraftEvent(sentence=sentence.number, date_text=when, description=gist(words)))
         notes.append(
             f'key_events: added sentence [{sentence.number}], which the text dates ("{when}")'

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sentencex
 
+from briefgen.dates import find_date
 from briefgen.injection import addressed
 
 #: A piece the segmenter cuts off that is no sentence of its own: a stray closing quotation
@@ -165,6 +166,13 @@ class Document:
                 cut = whole.start + self.withheld[s.number] - start - s.start
                 own.withheld[s.number] = min(own.withheld.get(s.number, cut), max(0, cut))
         return own
+
+    @cached_property
+    def dated(self) -> dict[int, str]:
+        """The date each sentence writes first (:func:`dates.find_date`), by number: the
+        candidate key events the prompt lists and a thin brief is filled from."""
+        found = ((s.number, find_date(s.of(self.text))) for s in self.sentences)
+        return {number: when for number, when in found if when is not None}
 
     def __getitem__(self, number: int) -> Sentence | None:
         """Sentence ``number``, or None when this text has no sentence of that number."""
