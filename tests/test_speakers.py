@@ -430,8 +430,10 @@ def test_the_people_the_text_quotes_by_name_with_their_first_quotation() -> None
     # an unnamed speaker count for no one.
     doc = Document(QUOTES)
     assert doc.words(3).startswith("\u201cWe need") and 5 in doc.withheld
-    assert quoted(doc) == [("Hana Novak", 3), ("Bo Ruiz", 6)]
+    assert _pairs(doc) == [("Hana Novak", 3), ("Bo Ruiz", 6)]
     assert quoted(Document("Nobody is quoted here. Nor here.")) == []
+    first = quoted(doc)[0]
+    assert QUOTES[first.start : first.end].startswith("We need")
 
 
 @pytest.mark.parametrize(
@@ -448,4 +450,33 @@ def test_the_people_the_text_quotes_by_name_with_their_first_quotation() -> None
 def test_a_person_named_in_full_once_is_among_the_people_quoted(
     source: str, expected: list[tuple[str, int]]
 ) -> None:
-    assert quoted(Document(source)) == expected
+    assert _pairs(Document(source)) == expected
+
+
+def _pairs(doc: Document) -> list[tuple[str, int]]:
+    return [(q.name, q.sentence) for q in quoted(doc)]
+
+
+def test_a_he_said_is_of_the_person_its_paragraph_names_before_anyone_is_listed() -> None:
+    # Dennis's own quotation is too short to count; his "he said" one is his.
+    text = (
+        "Rally ends\n\nDallas organizer Phillip Dennis said \u201cthere was no proof.\u201d "
+        "\u201cWe do not care about the colour of anyone's skin,\u201d he said. Dennis left."
+    )
+    assert _pairs(Document(text)) == [("Phillip Dennis", 3)]
+
+
+def test_reported_speech_by_a_person_named_in_full_counts_from_its_verb() -> None:
+    # Asides and a relative "who" may stand between the name and the verb; "he" may not,
+    # and "The Eurasia Center" is a body, not a person.
+    text = (
+        "Forum held\n\nDuring the forum, John Herbst, director of the Eurasia Center, "
+        "highlighted the close cooperation between the two capitals. The year began with an "
+        "interview by Hikmet Hajiyev, head of the department, who noted the strong commitment "
+        "of the White House. In his New Year address, he highlighted the wisdom of the policy."
+    )
+    found = quoted(Document(text))
+    assert [(q.name, q.sentence) for q in found] == [("John Herbst", 2), ("Hikmet Hajiyev", 3)]
+    assert text[found[0].start : found[0].end] == (
+        "highlighted the close cooperation between the two capitals."
+    )

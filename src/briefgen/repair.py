@@ -235,6 +235,8 @@ NOT_NAMES = frozenset(
     [
         *("the", "a", "an", "in", "on", "at", "for", "as", "of", "and", "but", "or", "to"),
         *("by", "from", "with", "he", "she", "they", "it", "his", "her", "their", "its"),
+        *("i", "you", "we", "my", "your", "our"),
+        *("while", "after", "before", "although", "though", "if", "because", "since", "when"),
         *("this", "that", "these", "those", "what", "when", "where", "who", "why", "how"),
         *("democratic", "democrat", "republican", "gop", "former", "u.s.", "us"),
         *MONTHS,
@@ -244,7 +246,7 @@ _POSSESSIVE = "(?:['\u2019]s)"
 _CAPITALISED_RUN = re.compile(rf"(?:[A-Z][\w.\-]*{_POSSESSIVE}?[ \t]+)*[A-Z][\w.\-]*")
 
 
-def _names_in(text: str) -> list[str]:
+def names_in(text: str) -> list[str]:
     """Runs of capitalised words in ``text``, possessives and leading non-names removed."""
     runs = []
     for run in _CAPITALISED_RUN.findall(text):
@@ -261,8 +263,14 @@ _INSTITUTIONS = frozenset(
     [
         *("house", "party", "committee", "council", "congress", "senate", "department"),
         *("office", "court", "times", "post", "news", "embassy", "ministry", "union"),
+        *("center", "centre", "institute", "agency", "administration", "foundation"),
     ]
 )
+
+
+def institutional(name: str) -> bool:
+    """Whether ``name`` ends as a body's name does ("White House", "Eurasia Center")."""
+    return name.split()[-1].casefold() in _INSTITUTIONS
 
 
 def person_named(name: str, source: str) -> str | None:
@@ -275,7 +283,7 @@ def person_named(name: str, source: str) -> str | None:
     if any(w.casefold() in NOT_NAMES | _HONORIFICS for w in words):
         return None
     if len(words) > 1:
-        if words[-1].casefold() in _INSTITUTIONS:
+        if institutional(name):
             return None  # "White House": "House" alone is the House of Representatives
         # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
         whole = _occurrences(source, name)
@@ -301,7 +309,7 @@ def _actors_from_summary(
     notes: list[str] = []
     listed = [f.casefold() for a in actors for f in (a.name, *a.aliases)]
     # Not the title: headlines capitalise every word ("Perry Goes After Obama").
-    for candidate in _names_in(draft.summary):
+    for candidate in names_in(draft.summary):
         if any(writes(candidate.casefold(), f) for f in listed):
             continue  # a listed actor's name ("Harbor Port Authority"): no part of it either
         for size in range(min(3, len(candidate.split())), 0, -1):

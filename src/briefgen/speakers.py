@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from briefgen.attribution import _VERBS, Attribution, attribution, lead_in, quotations
+from briefgen.attribution import _ASIDES, _VERBS, Attribution, attribution, lead_in, quotations
 from briefgen.repair import (
     NOT_NAMES,
     bare_name,
+    institutional,
+    names_in,
     person_named,
     titular,
     whole_words,
@@ -188,6 +190,9 @@ def _names(doc: Document, sentence: Sentence, actor: str, actors: list[DraftActo
         return False
     if any(_subject(f, prose, forms) is not None for f in forms if f):
         return True
+    # "an interview by Hikmet Hajiyev, head of the department, who noted ..."
+    if any(_reports(f, prose) is not None for f in forms if f):
+        return True
     # An organisation's alias as a sentence writes it ("The authority said").
     folded = prose.casefold()
     lowered = [f.casefold() for f in forms if f and not f.istitle()]
@@ -355,28 +360,138 @@ def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, 
     return sorted(sure, key=lambda f: order.get(f[0].name, len(order)))
 
 
-def quoted(doc: Document) -> list[tuple[str, int]]:
-    """The people the text quotes by name, each with the sentence of their first quotation.
+@dataclass(frozen=True)
+class Quoted:
+    """A person the text gives words to, found before the model answers: the prompt names them
+    and the draft's positions are pinned to them (:func:`briefgen.schema.pinned`).
 
-    Read before the model answers, so the prompt can name them: a small model given the list
-    gives them positions itself instead of leaving them to a second request. Only attributions
-    that name someone (two or three capitalised words), or a surname the text writes in full
-    elsewhere, count here; a pronoun needs the actors the model has not listed yet.
+    ``[start, end)`` are their first words: a quotation, or the statement a sentence reports.
     """
-    found: dict[str, int] = {}
+
+    name: str
+    sentence: int
+    start: int
+    end: int
+
+
+#: Verbs that report what someone holds, beyond those of an attribution: "Dana Loesch accused
+#: the NAACP of ..." is her position.
+_REPORTED = (
+    "accused|criticized|criticised|denied|vowed|pledged|promised|praised|blamed|defended|"
+    "rejected|demanded|proposed|described|called|condemned|dismissed|questioned"
+)
+#: A name's asides, then a verb of saying: ``John Herbst, Director of the Center, highlighted``
+#: or ``Hikmet Hajiyev, Head of the Department, who noted``. Indirect speech, with no quotation
+#: marks for :mod:`briefgen.attribution` to read.
+_REPORTS = re.compile(
+    rf"(?!,[ \t]*(?:he|she|they|it|we|I)\b){_ASIDES}[ \t]+(?:who[ \t]+)?"
+    rf"(?P<verb>{_VERBS}|{_REPORTED})[ \t]+\w"
+)
+
+
+def _reports(form: str, prose: str) -> int | None:
+    """Where the verb is by which ``prose`` writes ``form`` saying something, asides allowed."""
+    for at in whole_words(prose, form):
+        found = _REPORTS.match(prose, at + len(form))
+        # "an interview by Hikmet Hajiyev, ..., who noted": the relative makes him the subject.
+        relative = found and prose[: found.start("verb")].rstrip().endswith(" who")
+        if found and (relative or _acts(prose, at)):
+            return found.start("verb")
+    return None
+
+
+def _plain(name: str) -> bool:
+    words = name.split()
+    return (
+        len(words) in (2, 3)
+        and not re.fullmatch(r"[A-Z]\.", words[0])  # "J. Trump" is a part of "Donald J. Trump"
+        and all(w[:1].isupper() for w in words)
+        and not NOT_NAMES & {w.casefold() for w in words}
+        and not titular(words[0])
+    )
+
+
+def quoted(doc: Document) -> list[Quoted]:
+    """The people the text quotes or reports by name, each with their first words.
+
+    Read before the model answers, so the prompt can name them and the draft's positions can
+    be pinned to them: a small model asked to find the speakers cited sentences 1, 2, 3, 4.
+    A quotation of five words or more counts when its attribution names a person (two or
+    three capitalised words, or a surname the text writes in full) or says "he"/"she" of the
+    person its paragraph names first; a sentence without quotation marks counts when a person
+    named in full is the subject of a verb of saying ("Herbst, director of ..., highlighted").
+    """
+    # Who the text names as a speaker: in an attribution (of any quotation, however short),
+    # or as the subject of reported speech. A later "he said" can only be of one of them.
+    cast: dict[str, DraftActor] = {}
+
+    def cast_as(name: str) -> None:
+        # One person, written two ways ("Bader Ginsburg" inside "Ruth Bader Ginsburg"), is one
+        # member: two forms of one surname would make each of their "Ginsburg said" nobody's.
+        words = set(name.split())
+        if any(words <= set(known.split()) for known in cast):
+            return
+        for known in [k for k in cast if set(k.split()) <= words]:
+            del cast[known]  # the fuller form stands for both
+        cast[name] = DraftActor(name=name, kind="person", role="", aliases=[])
+
+    # A name whose words the text also writes in lowercase is no person's ("New York", "Other
+    # Democrats", "While Colorado"): only names from attributions are taken without this test.
+    lowercase = {w for w in re.findall(r"\b[a-z]+\b", doc.text)}
+
+    def personal(name: str) -> bool:
+        words = {w.casefold() for w in name.split()}
+        return _plain(name) and not institutional(name) and not lowercase & words
+
+    reported: dict[str, Quoted] = {}
+    quotations = []
     for start, end in _quotations(doc.text):
-        if len(doc.text[start:end].split()) < _SPOKEN_WORDS:
-            continue
         said = attribution(doc.text, start, end)
-        sentence = doc.at(start)
-        if said is None or said.name is None or sentence is None:
+        if said is None:
             continue
+        quotations.append((said, start, end))
+        if said.name is None:
+            continue
+        # A name the text writes once, in full, beside its quotation is a speaker too.
         speaker = _speaker(said, [], doc.text)
-        # Only a hint for the model: a name written in full once ("said Maria Lopez, the
-        # authority's chair") counts here too; the check still reads who said each quotation.
         name = speaker.name if speaker else bare_name(said.name)
-        words = name.split()
-        plain = len(words) in (2, 3) and not NOT_NAMES & {w.casefold() for w in words}
-        if plain and all(w[:1].isupper() for w in words) and sentence.number not in doc.withheld:
-            found.setdefault(name, sentence.number)
-    return list(found.items())
+        if personal(name):
+            cast_as(name)
+    for sentence in doc.sentences:
+        prose = sentence.of(doc.text)
+        for name in names_in(prose):
+            if not personal(name):
+                continue
+            verb = _reports(name, prose)
+            if verb is None:
+                continue
+            cast_as(name)
+            if sentence.number not in doc.withheld:
+                # Their words are the sentence from its verb of saying on.
+                start = sentence.start + verb
+                reported.setdefault(name, Quoted(name, sentence.number, start, sentence.end))
+    for run in names_in(doc.text):
+        for size in (3, 2):
+            name = " ".join(run.split()[-size:])
+            # A given name is always followed by a name: "Azerbaijan Ilham Aliyev" is Ilham
+            # Aliyev, since the text also writes "Azerbaijan's"; "Ruth Bader Ginsburg" stays.
+            alone = rf"\b{re.escape(name.split()[0])}\b(?![ \t]+[A-Z])"
+            if size == 3 and re.search(alone, doc.text):
+                continue
+            if personal(name) and person_named(name, doc.text):
+                cast_as(name)
+                break
+    found: dict[str, Quoted] = {}
+    for said, start, end in quotations:
+        at = doc.at(start)
+        if len(doc.text[start:end].split()) < _SPOKEN_WORDS or at is None:
+            continue
+        speaker = _speaker(said, list(cast.values()), doc.text)
+        if speaker is None or at.number in doc.withheld:
+            continue
+        if speaker.name in cast and speaker.name not in found:
+            found[speaker.name] = Quoted(speaker.name, at.number, start, end)
+    for name, statement in reported.items():
+        if name not in found or statement.start < found[name].start:
+            found[name] = statement
+    return sorted(found.values(), key=lambda q: q.start)
