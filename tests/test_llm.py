@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from briefgen.errors import ConfigError, ExtractionError, LLMError
 from briefgen.llm import LLM, is_transient, retry_after
-from briefgen.schema import Draft, DraftStances
+from briefgen.schema import Draft, DraftStances, pinned
 from briefgen.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "<source>x</source>"}]
@@ -49,6 +49,13 @@ def test_openai_gets_the_schema_without_the_string_bounds_it_rejects() -> None:
     tool = json.dumps(tools.bodies()[0]["tools"])
     assert '"maxLength"' not in tool and '"maxItems"' in tool
     assert '"minimum"' not in tool and '"maximum"' not in tool
+    # Pinned positions are outside OpenAI's subset: it gets the plain items, and the prompt.
+    pins = Script(completion(draft()))
+    LLM(pins.client(), "gpt-4o-mini", Settings(), "openai").complete(
+        MESSAGES, pinned([("Ana Ruiz", 3)])
+    )
+    positions = pins.bodies()[0]["response_format"]["json_schema"]["schema"]["properties"]
+    assert "prefixItems" not in positions["positions"] and positions["positions"]["items"]
 
 
 @pytest.mark.parametrize("schema", [Draft, DraftStances])

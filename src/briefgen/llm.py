@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -147,7 +147,9 @@ def _wait(state: RetryCallState) -> float:
 
 #: String keywords OpenAI's strict mode rejects with a 400 ("'maxLength' is not permitted");
 #: llama.cpp and vLLM turn them into the grammar, which keeps a small model's answers bounded.
-_OPENAI_UNSUPPORTED = ("maxLength", "minLength", "minimum", "maximum")
+#: ``prefixItems`` (a draft's pinned positions, :func:`briefgen.schema.pinned`) is not in
+#: OpenAI's subset either: without it the prompt's list of speakers guides the model.
+_OPENAI_UNSUPPORTED = ("maxLength", "minLength", "minimum", "maximum", "prefixItems")
 
 
 def _without(node: Any, keys: tuple[str, ...]) -> Any:
@@ -158,7 +160,7 @@ def _without(node: Any, keys: tuple[str, ...]) -> Any:
     return node
 
 
-@cache
+@lru_cache(maxsize=64)
 def response_format(schema: type[BaseModel], *, for_openai: bool = False) -> dict[str, Any]:
     """The strict ``json_schema`` response format for ``schema``, as ``parse`` would build it.
 
@@ -175,7 +177,7 @@ def response_format(schema: type[BaseModel], *, for_openai: bool = False) -> dic
     }
 
 
-@cache
+@lru_cache(maxsize=64)  # one schema a source when its positions are pinned
 def compact_grammar(schema: type[BaseModel]) -> str:
     """The embedded llama.cpp server's grammar for ``schema``: the same JSON schema, no
     whitespace between tokens.

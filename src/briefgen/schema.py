@@ -9,8 +9,9 @@ the numbered source (:mod:`briefgen.sentences`), and code takes the words from t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date as _date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -21,7 +22,7 @@ MAX_ACTORS = 7
 MAX_EVENTS = 8
 #: Positions the model writes (more, it filled with copies of the source); code adds the
 #: speakers it leaves out up to :data:`MAX_POSITIONS`.
-MAX_DRAFT_POSITIONS = 4
+MAX_DRAFT_POSITIONS = 2
 MAX_POSITIONS = 6
 MAX_QUESTIONS = 2
 MAX_ALIASES = 2
@@ -34,7 +35,8 @@ Sentence = Annotated[str, StringConstraints(max_length=180)]
 Summary = Annotated[str, StringConstraints(max_length=260)]
 #: A stance: long enough for a sentence of its own, short enough that a stance the model copies
 #: from the source (it does, six times over in one answer) costs few tokens.
-Stance = Annotated[str, StringConstraints(max_length=140)]
+_STANCE_CHARS = 140
+Stance = Annotated[str, StringConstraints(max_length=_STANCE_CHARS)]
 #: The number of a sentence of the numbered source: the model's evidence for an item.
 SentenceRef = Annotated[int, Field(ge=1, le=99_999)]
 
@@ -55,6 +57,9 @@ def is_iso_date(value: str) -> bool:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+_M = TypeVar("_M", bound=_Strict)
 
 
 # --- What the model fills -------------------------------------------------------------------
@@ -141,6 +146,77 @@ class DraftStances(_Strict):
     stances: list[Sentence] = Field(
         max_length=MAX_POSITIONS, description="One sentence per listed person, in order."
     )
+
+
+#: The verbs a stance may open with after its speaker's name: a stance states who holds what.
+STANCE_VERBS = (
+    "says", "argues", "warns", "wants", "denies", "claims", "insists", "believes", "calls",
+    "urges", "accuses", "defends", "rejects", "supports", "opposes", "criticizes", "praises",
+    "asks", "notes", "hopes", "expects", "admits", "predicts", "promises", "vows", "fears",
+)  # fmt: skip
+_REGEX_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
+
+
+def stance_pattern(speaker: str) -> str:
+    """The shape of ``speaker``'s stance: their name, a verb of :data:`STANCE_VERBS`, then a
+    clause of the model's own (no quotation marks: its words, not the source's).
+
+    Enforced by a grammar-building server, it is what the prompt asks for and what a small
+    model left to itself did not write: a title ("Chief Executive"), the bare quotation, or
+    "Phillip Dennis:" with nothing after it.
+    """
+    name = _REGEX_SPECIAL.sub(r"\\\1", speaker)
+    clause = _STANCE_CHARS - len(speaker) - len(" criticizes ")
+    verbs = "|".join(STANCE_VERBS)
+    return rf'^{name} (?:{verbs}) [^"\\\n“”]{{8,{max(clause, 8)}}}$'
+
+
+def pinned(speakers: Sequence[tuple[str, int]]) -> type[Draft]:
+    """The draft whose positions are fixed to ``speakers``: one each, in order, with its actor
+    and sentence set and its stance shaped by :func:`stance_pattern`.
+
+    Code reads who the text quotes before the model answers (:func:`briefgen.speakers.quoted`);
+    a small model asked to find them cited sentences 1, 2, 3, 4 and left speakers out. The
+    answer still validates as a :class:`Draft`. The fixed items travel as ``prefixItems``,
+    ``const`` and ``pattern``, which a grammar-building server (llama.cpp) enforces; ``Draft``
+    itself when there is no one to pin.
+    """
+    if not speakers:
+        return Draft
+    items = [
+        {
+            "type": "object",
+            "properties": {
+                "actor": {"type": "string", "const": actor},
+                "sentence": {"type": "integer", "const": number},
+                "stance": {"type": "string", "pattern": stance_pattern(actor)},
+            },
+            "required": ["actor", "sentence", "stance"],
+            "additionalProperties": False,
+        }
+        for actor, number in speakers[:MAX_POSITIONS]
+    ]
+    return _with_items(Draft, "positions", items)
+
+
+def pinned_stances(speakers: Sequence[str]) -> type[DraftStances]:
+    """:class:`DraftStances` with one stance per speaker, in order, each shaped by
+    :func:`stance_pattern`."""
+    items = [{"type": "string", "pattern": stance_pattern(s)} for s in speakers[:MAX_POSITIONS]]
+    return _with_items(DraftStances, "stances", items) if items else DraftStances
+
+
+def _with_items(model: type[_M], field: str, items: list[dict[str, Any]]) -> type[_M]:
+    """A subclass of ``model`` whose JSON schema fixes the items of the list ``field``."""
+
+    def pin(schema: dict[str, Any]) -> None:
+        schema["properties"][field].update(
+            prefixItems=items, minItems=len(items), maxItems=len(items)
+        )
+
+    config = ConfigDict(extra="forbid", json_schema_extra=pin)
+    namespace = {"model_config": config, "__doc__": model.__doc__, "__module__": __name__}
+    return type(model.__name__, (model,), namespace)
 
 
 # --- What briefgen returns -------------------------------------------------------------------
