@@ -15,7 +15,7 @@ from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.extract import Session, load_briefing, part_sessions
 from briefgen.llm import Reply
-from briefgen.schema import DraftStances, SourceInfo, Usage
+from briefgen.schema import MAX_POSITIONS, Draft, DraftStances, SourceInfo, Usage
 from briefgen.settings import Settings
 
 SETTINGS = Settings(model="test-model")
@@ -543,7 +543,10 @@ def test_a_session_asks_for_stances_with_their_own_schema_then_builds() -> None:
     only_lopez = draft(positions=[draft()["positions"][0]])
     reply = Reply(json.dumps(only_lopez), "stop", None, Usage(total_tokens=10), "m", "json_schema")
     assert session.feed(reply, backend="b", model="m") is None
-    assert session.next_schema is DraftStances and session.stanced
+    assert issubclass(session.next_schema, DraftStances) and session.stanced
+    # One stance asked, shaped as "Tom Reed <verb> ...".
+    items = session.next_schema.model_json_schema()["properties"]["stances"]["prefixItems"]
+    assert [i["pattern"].split(" (?:")[0] for i in items] == ["^Tom Reed"]
     assert session.next_messages[:2] == session.base
     stances = json.dumps({"stances": ["Tom Reed fears the noise."]})
     written = Reply(stances, "stop", None, Usage(total_tokens=5), "m", "json_schema")
@@ -595,3 +598,24 @@ def test_a_saved_brief_of_another_source_is_refused(tmp_path: Path) -> None:
     path = _saved(tmp_path)
     with pytest.raises(SourceError, match="different source text"):
         load_briefing(path, SOURCE.replace("\u201c", '"'))
+
+
+def test_the_drafts_positions_are_pinned_to_the_people_the_text_quotes() -> None:
+    names = ["Ann Bell", "Bo Chen", "Cy Diaz", "Di Egan", "Ed Ford", "Flo Gray", "Gus Hale"]
+    text = "Seven voices\n\n" + " ".join(
+        f"\u201cWords of person number {i} are here,\u201d said Sen. {name}."
+        for i, name in enumerate(names, 1)
+    )
+    session = Session(text, SETTINGS)
+    listed = session.base[1]["content"].split("(positions, in this order):\n")[1]
+    assert listed.count("\n- ") == MAX_POSITIONS - 1 and "Gus Hale" not in listed
+    positions = session.draft_schema.model_json_schema()["properties"]["positions"]
+    pinned = [
+        (p["properties"]["actor"]["const"], p["properties"]["sentence"]["const"])
+        for p in positions["prefixItems"]
+    ]
+    assert pinned == [(n, i) for i, n in enumerate(names[:MAX_POSITIONS], 2)]
+    assert positions["minItems"] == positions["maxItems"] == MAX_POSITIONS
+    assert session.next_schema is session.draft_schema
+    # With no one to pin, the draft's own schema and its bound.
+    assert Session("Nobody speaks here. Nor here.", SETTINGS).draft_schema is Draft

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import prompts
-from briefgen.schema import MAX_POSITIONS
+from briefgen import prompts, speakers
 from briefgen.sentences import Document, split, within
 
 GOLDEN = Path(__file__).parent / "golden" / "prompt_messages.json"
@@ -23,8 +22,13 @@ SAMPLE = (
 
 
 def test_prompt_matches_golden() -> None:
+    doc = Document(SAMPLE)
     messages = prompts.messages(
-        Document(SAMPLE), publication_date="2025-01-02", chunk_index=2, chunk_total=3
+        doc,
+        quoted=speakers.quoted(doc),
+        publication_date="2025-01-02",
+        chunk_index=2,
+        chunk_total=3,
     )
     messages.append({"role": "user", "content": prompts.reask(["Field a: broken.", "x: y."])})
     messages.append({"role": "user", "content": prompts.stances([("Ana Ruiz", "We need more")])})
@@ -77,26 +81,33 @@ def test_every_sentence_the_text_dates_is_listed_by_number() -> None:
 def test_the_people_the_text_quotes_are_listed_before_the_dated_sentences() -> None:
     text = (
         "Board delays vote\n\nThe board met on Dec. 9. \u201cWe need more time to decide,\u201d "
-        "said Mayor Ana Ruiz. \u201cThe costs keep rising every single month,\u201d said Sen. "
-        "Bo Chen.\n\n\u201cWe will get it done next time,\u201d Ruiz said."
+        "said Mayor Ana Ruiz. \u201cThe costs keep rising every single month and year,\u201d said "
+        "Sen. Bo Chen.\n\n\u201cWe will get it done next time,\u201d Ruiz said."
     )
-    user = prompts.messages(Document(text))[1]["content"]
+    doc = Document(text)
+    user = prompts.messages(doc, quoted=speakers.quoted(doc))[1]["content"]
     after = user.split("</source>")[1]
-    assert "\nPeople the text quotes: Ana Ruiz [3]; Bo Chen [4].\n" in after
+    assert (
+        "\nPeople the text quotes, each with the sentence of their words (positions, in this "
+        'order):\n- Ana Ruiz [3]: "We need more time to decide"\n'
+        '- Bo Chen [4]: "The costs keep rising every single month and year"\n'
+    ) in after
     assert after.index("People the text quotes") < after.index("Sentences that give a date")
     unquoted = prompts.messages(Document("The board met on Dec. 9. Nobody spoke."))[1]["content"]
     assert "People the text quotes" not in unquoted
 
 
-def test_at_most_as_many_quoted_people_are_listed_as_positions_fit() -> None:
-    names = ["Ann Bell", "Bo Chen", "Cy Diaz", "Di Egan", "Ed Ford", "Flo Gray", "Gus Hale"]
-    text = "Seven voices\n\n" + " ".join(
-        f"\u201cWords of person number {i} are here,\u201d said Sen. {name}."
-        for i, name in enumerate(names, 1)
+def test_a_long_quotation_is_shown_by_its_opening_words() -> None:
+    text = (
+        "Vote\n\n\u201cOne two three four five six seven eight nine ten eleven twelve "
+        "thirteen fourteen fifteen sixteen,\u201d said Sen. Ann Bell."
     )
-    user = prompts.messages(Document(text))[1]["content"]
-    listed = user.split("People the text quotes: ")[1].split("\n")[0]
-    assert listed == "; ".join(f"{n} [{i}]" for i, n in enumerate(names[:MAX_POSITIONS], 2)) + "."
+    doc = Document(text)
+    user = prompts.messages(doc, quoted=speakers.quoted(doc))[1]["content"]
+    assert (
+        '- Ann Bell [2]: "One two three four five six seven eight nine ten eleven twelve ' in user
+    )
+    assert 'thirteen fourteen\u2026"\n' in user
 
 
 def test_numbered_shows_each_sentence_on_a_line_and_paragraphs_apart() -> None:

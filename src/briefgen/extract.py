@@ -18,12 +18,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from briefgen import assemble, chunking, merge, prompts
+from briefgen import assemble, chunking, merge, prompts, speakers
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
 from briefgen.review import Review, answer_text, apply_stances, check, review, unwritten
-from briefgen.schema import Briefing, Draft, DraftStances, SourceInfo, Usage
+from briefgen.schema import (
+    MAX_POSITIONS,
+    Briefing,
+    Draft,
+    DraftStances,
+    SourceInfo,
+    Usage,
+    pinned,
+    pinned_stances,
+)
 from briefgen.sentences import Document
 from briefgen.settings import Settings
 
@@ -69,13 +78,20 @@ class Session:
         self.doc = doc if doc is not None else Document(source)
         self.settings = settings
         self.info = info or SourceInfo()
+        quoted = speakers.quoted(self.doc)[:MAX_POSITIONS]
         self.base = prompts.messages(
-            self.doc, publication_date=self.info.date, chunk_index=part[0], chunk_total=part[1]
+            self.doc,
+            quoted=quoted,
+            publication_date=self.info.date,
+            chunk_index=part[0],
+            chunk_total=part[1],
         )
+        #: The draft's schema: its positions pinned to the people the text quotes.
+        self.draft_schema = pinned([(q.name, q.sentence) for q in quoted])
         self.next_messages: list[dict[str, Any]] = list(self.base)
         #: What the next request asks for: the whole draft, or the stances ``self.current``'s
         #: draft lacks.
-        self.next_schema: type[Draft] | type[DraftStances] = Draft
+        self.next_schema: type[Draft] | type[DraftStances] = self.draft_schema
         self.current: Review | None = None
         self.attempts = 0
         self.usage = Usage()
@@ -115,7 +131,7 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
-        if self.next_schema is DraftStances and self.current is not None:
+        if issubclass(self.next_schema, DraftStances) and self.current is not None:
             result = self._stanced(reply, self.current)
         elif reply.finish_reason == "length":
             result = Review(None, [TRUNCATED])
@@ -147,7 +163,7 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
-        self.next_schema, self.current = Draft, None
+        self.next_schema, self.current = self.draft_schema, None
         self.next_messages = [
             *self.base,
             {"role": "assistant", "content": answer_text(reply.content)},
@@ -164,12 +180,13 @@ class Session:
         """
         assert result.draft is not None
         self.stanced = True
-        self.next_schema, self.current = DraftStances, result
         quoted = [
             (p.actor, self.source[s.start : s.end] if s else self.doc.words(p.sentence))
             for p, s in zip(result.draft.positions, result.spans, strict=True)
             if not p.stance.strip()
         ]
+        self.next_schema = pinned_stances([speaker for speaker, _ in quoted])
+        self.current = result
         self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
 
     def _stanced(self, reply: Reply, current: Review) -> Review:

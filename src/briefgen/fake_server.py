@@ -30,8 +30,8 @@ from briefgen.sentences import Document, Sentence
 MODEL = "fake-model"
 _SOURCE = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
 _LINE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
-_QUOTED = re.compile(r"^People the text quotes: .*$", re.MULTILINE)
-_QUOTED_PERSON = re.compile(r"\s*([^:;]+?) \[(\d+)\]")
+_QUOTED = re.compile(r"^People the text quotes\b.*(?:\n- .*)*", re.MULTILINE)
+_QUOTED_PERSON = re.compile(r"^- (.+?) \[(\d+)\]:", re.MULTILINE)
 _NAME = re.compile(r"\b[A-Z][a-z]{2,30}\b")
 _NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
 
@@ -118,7 +118,7 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
     """A schema-valid draft of the numbered ``source`` (a prompt's ``<source>`` block).
 
     Like a good model, it gives a position to each person the prompt's ``quoted`` line names
-    ("People the text quotes: Maria Lopez [3]; ..."), citing the sentence named there. With
+    ("- Maria Lopez [3]: ..." under "People the text quotes"), citing the sentence named there. With
     ``grounded=False`` its event cites a sentence number the source does not have.
     """
     doc = numbered_of(source)
@@ -165,17 +165,21 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
     if not grounded:
         draft["key_events"][0]["sentence"] = numbers[-1] + 1000
     # Like a good model, also a position for every other speaker the text quotes by name (those
-    # the check would add to this draft, asking for their stances), with its stance written.
-    checked = check(Draft.model_validate(draft), doc)
-    assert checked.draft is not None
-    kept = [p for p in checked.draft.positions if p.stance.strip()]
-    added = [p for p in checked.draft.positions if not p.stance.strip()]
-    new = {p.actor for p in added} - {a["name"] for a in draft["actors"]}
-    draft["actors"] = [a.model_dump() for a in checked.draft.actors if a.name not in new]
-    draft["actors"] += [a.model_dump() for a in checked.draft.actors if a.name in new]
-    draft["actors"] = draft["actors"][:MAX_ACTORS]
-    draft["positions"] = [p.model_dump() for p in kept]
-    draft["positions"] += [{**p.model_dump(), "stance": f"{p.actor} says this."} for p in added]
+    # the check would add to this draft, asking for their stances), with its stance written; read
+    # again until the check adds no one (a speaker moved to another can leave a third unheard).
+    for _ in range(3):
+        checked = check(Draft.model_validate(draft), doc)
+        assert checked.draft is not None
+        kept = [p for p in checked.draft.positions if p.stance.strip()]
+        added = [p for p in checked.draft.positions if not p.stance.strip()]
+        if not added:
+            break
+        new = {p.actor for p in added} - {a["name"] for a in draft["actors"]}
+        draft["actors"] = [a.model_dump() for a in checked.draft.actors if a.name not in new]
+        draft["actors"] += [a.model_dump() for a in checked.draft.actors if a.name in new]
+        draft["actors"] = draft["actors"][:MAX_ACTORS]
+        draft["positions"] = [p.model_dump() for p in kept]
+        draft["positions"] += [{**p.model_dump(), "stance": f"{p.actor} says this."} for p in added]
     return draft
 
 

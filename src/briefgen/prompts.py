@@ -8,6 +8,7 @@ every source, which llama.cpp's prompt cache then processes once per batch.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ import jinja2
 
 from briefgen import speakers
 from briefgen.injection import ADDRESSES_THE_MODEL, WITHHELD
-from briefgen.schema import MAX_POSITIONS
 from briefgen.sentences import Document
 
 _DELIMITER = re.compile(r"<(/?)(source)>", re.IGNORECASE)
@@ -84,6 +84,7 @@ def _angled(found: re.Match[str]) -> str:
 def messages(
     doc: Document,
     *,
+    quoted: Sequence[speakers.Quoted] = (),
     publication_date: str | None = None,
     chunk_index: int = 1,
     chunk_total: int = 1,
@@ -99,7 +100,7 @@ def messages(
         "user",
         source=numbered(doc),
         dated=dated,
-        quoted=speakers.quoted(doc)[:MAX_POSITIONS],
+        quoted=[(q.name, q.sentence, _opening(doc.text[q.start : q.end])) for q in quoted],
         publication_date=publication_date,
         chunk_index=chunk_index,
         chunk_total=chunk_total,
@@ -108,6 +109,17 @@ def messages(
         {"role": "system", "content": render("system")},
         {"role": "user", "content": user},
     ]
+
+
+#: Words of a speaker's quotation the prompt shows beside their name: enough for the model to
+#: write a stance without looking the sentence up (a small model's look-ups go astray).
+_OPENING_WORDS = 14
+
+
+def _opening(words: str) -> str:
+    cut = words.split()
+    shown = " ".join(cut[:_OPENING_WORDS])
+    return shown + "\u2026" if len(cut) > _OPENING_WORDS else shown.rstrip(",;:")
 
 
 def reask(problems: list[str]) -> str:
