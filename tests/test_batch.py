@@ -216,6 +216,18 @@ def test_invalid_answers_are_reasked(folder, tmp_path):
         assert sum(r.attempts for r in report.results) == server.chat_requests == 5
 
 
+def test_failed_answers_are_not_replayed_by_a_rerun(folder, tmp_path):
+    # Every answer is cut off mid-JSON: none is cached, so once the server is mended the rerun
+    # asks it again instead of replaying the failures with no request at all.
+    with FakeServer(faults=Faults(invalid_json=1.0)) as server:
+        out, settings = tmp_path / "out", settings_for(server)
+        first = run_batch([folder], out, settings, options(tmp_path))
+        assert first.count("failed") == 3 and first.requests > 0
+        server.faults = Faults()
+        again = run_batch([folder], out, settings, options(tmp_path))
+        assert again.ok and again.count("ok") == 3 and again.requests == 3
+
+
 def test_jobs_bound_concurrency_and_progress_reports_each_source(tmp_path):
     root = tmp_path / "many"
     root.mkdir()
