@@ -15,6 +15,7 @@ from briefgen.cli import main
 from briefgen.errors import ConfigError
 from briefgen.fake_server import FakeServer, Faults
 from briefgen.output import remove_temp_files, safe_relative_path
+from briefgen.runreport import Ignored
 from briefgen.settings import Settings
 
 ARTICLES = {
@@ -65,7 +66,7 @@ def test_briefs_every_supported_file_keeping_subfolders(folder, tmp_path, server
         "sub/deep/budget.md",
         "sub/school.md",
     ]
-    assert report.ignored == ["photo.jpg"]
+    assert report.ignored == [Ignored("photo.jpg", "unsupported file type .jpg")]
     assert server.chat_requests == 3
     index = (out / "index.md").read_text("utf-8")
     assert "[Harbor votes on night shipping](harbor.md)" in index
@@ -267,6 +268,43 @@ def test_output_inside_source_folder_is_not_rebriefed(folder, tmp_path, server):
     assert {r.source for r in report.results} == set(ARTICLES)
 
 
+def test_links_and_files_without_an_extension_are_left_out_with_the_reason(tmp_path, server):
+    root, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (root / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "harbor.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (elsewhere / "secret.txt").write_text("SECRET-TOKEN 42 is the password. " * 5, "utf-8")
+    (root / "passwd.txt").symlink_to(elsewhere / "secret.txt")  # out of the folder
+    (root / "up.txt").symlink_to("../elsewhere/secret.txt")  # the same, relative
+    (root / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (root / "copy.txt").symlink_to(root / "harbor.txt")  # a second name for a source
+    (root / "sub" / "again.md").symlink_to("../harbor.txt")
+    (root / "gone.txt").symlink_to(root / "nowhere.txt")
+    (root / "LICENSE").write_text("MIT License\n\nPermission is hereby granted.", "utf-8")
+    (root / "Makefile").write_text("all:\n\techo hello world, this is no article\n", "utf-8")
+    out = tmp_path / "out"
+    report = run_batch([root], out, settings_for(server), options(tmp_path))
+    assert [(r.source, r.status) for r in report.results] == [("harbor.txt", "ok")]
+    assert server.chat_requests == 1  # briefed once, under its own name
+    assert "SECRET-TOKEN" not in json.dumps(server.bodies)
+    outside = "a link to a place outside the folder: not followed"
+    same = "a link to harbor.txt, which is briefed under its own name"
+    assert {(i.source, i.reason) for i in report.ignored} == {
+        ("passwd.txt", outside),
+        ("up.txt", outside),
+        ("linked", outside),
+        ("copy.txt", same),
+        ("sub/again.md", same),
+        ("gone.txt", "a broken link"),
+        ("LICENSE", "no file extension: name it .txt to brief it"),
+        ("Makefile", "no file extension: name it .txt to brief it"),
+    }
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    assert {"source": "passwd.txt", "reason": outside} in data["ignored"]
+    index = (out / "index.md").read_text("utf-8")
+    assert "## Left out" in index and f"| passwd.txt | {outside} |" in index
+
+
 def test_same_stem_different_suffix_do_not_collide(tmp_path):
     root = tmp_path / "in"
     root.mkdir()
@@ -309,7 +347,7 @@ def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
     args = [str(folder), "-o", str(tmp_path / "out"), "--base-url", server.base_url]
     assert main([*args, "--model", "fake-model", "--jobs", "2"]) == 0
-    assert "3 briefed" in capsys.readouterr().err
+    assert "3 briefed, 0 up to date, 0 failed, 1 left out" in capsys.readouterr().err
     (folder / "empty.txt").write_text(" ", "utf-8")
     assert main([*args, "--model", "fake-model"]) == 1
     assert "1 failed" in capsys.readouterr().err

@@ -29,7 +29,14 @@ from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import Format, prepare, render
-from briefgen.runreport import RunReport, SourceResult, Summary, prepare_index, render_index
+from briefgen.runreport import (
+    Ignored,
+    RunReport,
+    SourceResult,
+    Summary,
+    prepare_index,
+    render_index,
+)
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import SUFFIX_KINDS, Source, load_source
@@ -97,28 +104,75 @@ class Job:
     fingerprint: str = ""
 
 
-def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[str]]:
-    """The supported files under ``inputs`` (sorted), and the names of files it ignores.
+def _not_a_source(path: Path) -> str | None:
+    """Why ``path`` (no link) is not briefed as a source, or None when it is one."""
+    if not path.is_file():
+        return "not a regular file"
+    suffix = path.suffix.lower()
+    if not suffix:  # LICENSE, Makefile: a folder's own files, not articles
+        return "no file extension: name it .txt to brief it"
+    if suffix not in SUFFIX_KINDS:
+        return f"unsupported file type {suffix}"
+    return None
 
-    Hidden files and folders, and anything inside ``outdir``, are left out.
+
+def _link(path: Path, root: Path, outdir: Path) -> str:
+    """Why the link ``path`` under ``root`` is left out: a run never follows one.
+
+    A link out of the folder could hand any file the user can read to the model; a link to a
+    file inside it is a second name for a file the walk finds (and briefs) under its own name.
+    """
+    target = path.resolve()
+    if not target.exists():
+        return "a broken link"
+    if not target.is_relative_to(root):
+        return "a link to a place outside the folder: not followed"
+    where = target.relative_to(root)
+    briefed = not (
+        target.is_dir()
+        or any(p.startswith(".") for p in where.parts)
+        or target.is_relative_to(outdir)
+        or _not_a_source(target)
+    )
+    if briefed:
+        return f"a link to {where.as_posix()}, which is briefed under its own name"
+    return f"a link to {where.as_posix()}: links are not followed"
+
+
+def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[Ignored]]:
+    """The sources under ``inputs`` (sorted), and the files left out with the reason why.
+
+    Under a folder, a source is a regular file with a source extension (.txt, .md, .html,
+    .pdf, ...). Hidden files and folders and anything inside ``outdir`` are passed over
+    silently; links (which are never followed), files without an extension or of another type
+    are left out with a reason. Files named as ``inputs`` are taken as given; a file named
+    twice is briefed once.
     """
     found: list[tuple[Path, str]] = []
-    ignored: list[str] = []
+    ignored: list[Ignored] = []
     out = outdir.resolve()
+    seen: set[Path] = set()
     for item in map(Path, inputs):
         if not item.is_dir():
-            found.append((item, item.name))
+            if (real := item.resolve()) not in seen:
+                seen.add(real)
+                found.append((item, item.name))
             continue
-        for path in sorted(item.rglob("*")):
+        root = item.resolve()
+        for path in sorted(item.rglob("*")):  # rglob does not descend into linked folders
             rel = path.relative_to(item)
-            if any(p.startswith(".") for p in rel.parts) or not path.is_file():
+            real = root / rel  # no link in it but perhaps the last part
+            if any(p.startswith(".") for p in rel.parts) or real.is_relative_to(out):
                 continue
-            if path.resolve().is_relative_to(out):
+            if path.is_symlink():
+                ignored.append(Ignored(rel.as_posix(), _link(path, root, out)))
+            elif path.is_dir() or real in seen:
                 continue
-            if path.suffix.lower() in SUFFIX_KINDS:
-                found.append((path, rel.as_posix()))
+            elif why := _not_a_source(path):
+                ignored.append(Ignored(rel.as_posix(), why))
             else:
-                ignored.append(rel.as_posix())
+                seen.add(real)
+                found.append((path, rel.as_posix()))
     stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in found]
     jobs, taken = [], set()
     for (path, name), stem in zip(found, stems, strict=True):
