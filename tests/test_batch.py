@@ -305,6 +305,31 @@ def test_links_and_files_without_an_extension_are_left_out_with_the_reason(tmp_p
     assert "## Left out" in index and f"| passwd.txt | {outside} |" in index
 
 
+def test_sources_named_like_the_runs_own_files_keep_their_briefs(tmp_path, server):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "index.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (root / "report.txt").write_text(ARTICLES["sub/school.md"], "utf-8")
+    (root / "sub" / "index.txt").write_text(ARTICLES["sub/deep/budget.txt"], "utf-8")
+    out, settings = tmp_path / "out", settings_for(server)
+    opts = options(tmp_path, formats=("md", "json"))
+    report = run_batch([root], out, settings, opts)
+    assert report.ok and report.count("ok") == 3
+    outputs = {r.source: r.outputs for r in report.results}
+    assert outputs == {
+        "index.txt": ["index_txt.md", "index_txt.json"],
+        "report.txt": ["report_txt.md", "report_txt.json"],
+        "sub/index.txt": ["sub/index.md", "sub/index.json"],  # no run file there to collide with
+    }
+    assert (out / "index_txt.md").read_text("utf-8").startswith("# Harbor votes")
+    assert json.loads((out / "report_txt.json").read_text("utf-8"))["title"]
+    index = (out / "index.md").read_text("utf-8")
+    assert index.startswith("# Briefs") and "(index_txt.md)" in index and "(index.md)" not in index
+    assert json.loads((out / "report.json").read_text("utf-8"))["totals"]["ok"] == 3
+    again = run_batch([root], out, settings, opts)
+    assert again.count("skipped") == 3 and again.requests == 0
+
+
 def test_same_stem_different_suffix_do_not_collide(tmp_path):
     root = tmp_path / "in"
     root.mkdir()
@@ -312,6 +337,21 @@ def test_same_stem_different_suffix_do_not_collide(tmp_path):
     (root / "story.md").write_text("b", "utf-8")
     jobs, _ = discover([root], tmp_path / "out")
     assert sorted(str(j.stem) for j in jobs) == ["story_md", "story_txt"]
+
+
+def test_stems_differ_in_more_than_case_and_leave_the_run_files_alone(tmp_path):
+    root = tmp_path / "in"
+    for name in ("Story.txt", "story.md", "INDEX.html", "index.md/note.txt", "report.pdf"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("a", "utf-8")
+    jobs, _ = discover([root], tmp_path / "out")
+    assert sorted(str(j.stem) for j in jobs) == [
+        "INDEX_html",
+        "Story_txt",
+        "index.md_/note",
+        "report_pdf",
+        "story_md",
+    ]
 
 
 @pytest.mark.parametrize(

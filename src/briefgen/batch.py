@@ -15,6 +15,7 @@ import gc
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -44,6 +45,9 @@ from briefgen.sources import SUFFIX_KINDS, Source, load_source
 STATE_DIR = ".briefgen"
 INDEX_NAME = "index.md"
 REPORT_NAME = "report.json"
+#: The run's own files at the top of OUTDIR, whose names no brief may take in any format.
+_RUN_FILES = frozenset({INDEX_NAME, REPORT_NAME})
+_RUN_STEMS = frozenset(name.rsplit(".", 1)[0] for name in _RUN_FILES)
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
 Via = Literal["live", "batch-api"]
@@ -173,16 +177,42 @@ def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], lis
             else:
                 seen.add(real)
                 found.append((path, rel.as_posix()))
-    stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in found]
-    jobs, taken = [], set()
-    for (path, name), stem in zip(found, stems, strict=True):
-        if stems.count(stem) > 1:  # story.txt and story.html both present: keep both apart
-            stem = stem.with_name(f"{stem.name}_{path.suffix.lstrip('.') or 'file'}")
-        while stem in taken:
-            stem = stem.with_name(f"{stem.name}_")
-        taken.add(stem)
-        jobs.append(Job(path, name, stem, SourceResult(source=name)))
+    stems = _stems([(path.suffix, name) for path, name in found])
+    jobs = [
+        Job(path, name, stem, SourceResult(source=name))
+        for (path, name), stem in zip(found, stems, strict=True)
+    ]
     return jobs, ignored
+
+
+def _fold(stem: PurePosixPath) -> str:
+    # Case-insensitive file systems (macOS, Windows) make Index.md and index.md one file.
+    return stem.as_posix().casefold()
+
+
+def _stems(sources: Sequence[tuple[str, str]]) -> list[PurePosixPath]:
+    """Each source's output path without extension, given its (suffix, name); all distinct.
+
+    Stems do not depend on the format, so a source's briefs in every format, and its run
+    state, share one name from run to run. Two sources that would share one (story.txt and
+    story.html) get their suffix added (story_txt, story_html); so do sources whose briefs would
+    take the run's own names (index.txt would be index.md): the index and the report keep
+    their documented names.
+    """
+    stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in sources]
+    count = Counter(map(_fold, stems))
+    taken = set(_RUN_STEMS)
+    result = []
+    for (suffix, _), stem in zip(sources, stems, strict=True):
+        if len(stem.parts) > 1 and stem.parts[0].casefold() in _RUN_FILES:  # a folder index.md/
+            stem = PurePosixPath(f"{stem.parts[0]}_", *stem.parts[1:])
+        if count[_fold(stem)] > 1 or _fold(stem) in _RUN_STEMS:
+            stem = stem.with_name(f"{stem.name}_{suffix.lstrip('.') or 'file'}")
+        while _fold(stem) in taken:
+            stem = stem.with_name(f"{stem.name}_")
+        taken.add(_fold(stem))
+        result.append(stem)
+    return result
 
 
 #: Settings that change how a run goes but not what a brief says.
