@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import BASIL
 
-from briefgen.batch import BatchOptions, Progress, discover, run_batch
+from briefgen.batch import BatchOptions, Progress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
 from briefgen.fake_server import FakeServer, Faults
@@ -328,30 +328,6 @@ def test_sources_named_like_the_runs_own_files_keep_their_briefs(tmp_path, serve
     assert json.loads((out / "report.json").read_text("utf-8"))["totals"]["ok"] == 3
     again = run_batch([root], out, settings, opts)
     assert again.count("skipped") == 3 and again.requests == 0
-
-
-def test_same_stem_different_suffix_do_not_collide(tmp_path):
-    root = tmp_path / "in"
-    root.mkdir()
-    (root / "story.txt").write_text("a", "utf-8")
-    (root / "story.md").write_text("b", "utf-8")
-    jobs, _ = discover([root], tmp_path / "out")
-    assert sorted(str(j.stem) for j in jobs) == ["story_md", "story_txt"]
-
-
-def test_stems_differ_in_more_than_case_and_leave_the_run_files_alone(tmp_path):
-    root = tmp_path / "in"
-    for name in ("Story.txt", "story.md", "INDEX.html", "index.md/note.txt", "report.pdf"):
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text("a", "utf-8")
-    jobs, _ = discover([root], tmp_path / "out")
-    assert sorted(str(j.stem) for j in jobs) == [
-        "INDEX_html",
-        "Story_txt",
-        "index.md_/note",
-        "report_pdf",
-        "story_md",
-    ]
 
 
 @pytest.mark.parametrize(

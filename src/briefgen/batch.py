@@ -15,7 +15,6 @@ import gc
 import hashlib
 import json
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,11 +22,12 @@ from typing import Literal
 
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
+from briefgen.discovery import INDEX_NAME, REPORT_NAME, STATE_DIR, find
 from briefgen.errors import BriefgenError, ConfigError
 from briefgen.extract import AsyncBriefer, version
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
-from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
+from briefgen.output import remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import Format, prepare, render
 from briefgen.runreport import (
@@ -40,14 +40,8 @@ from briefgen.runreport import (
 )
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
-from briefgen.sources import SUFFIX_KINDS, Source, load_source
+from briefgen.sources import Source, load_source
 
-STATE_DIR = ".briefgen"
-INDEX_NAME = "index.md"
-REPORT_NAME = "report.json"
-#: The run's own files at the top of OUTDIR, whose names no brief may take in any format.
-_RUN_FILES = frozenset({INDEX_NAME, REPORT_NAME})
-_RUN_STEMS = frozenset(name.rsplit(".", 1)[0] for name in _RUN_FILES)
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
 Via = Literal["live", "batch-api"]
@@ -108,111 +102,11 @@ class Job:
     fingerprint: str = ""
 
 
-def _not_a_source(path: Path) -> str | None:
-    """Why ``path`` (no link) is not briefed as a source, or None when it is one."""
-    if not path.is_file():
-        return "not a regular file"
-    suffix = path.suffix.lower()
-    if not suffix:  # LICENSE, Makefile: a folder's own files, not articles
-        return "no file extension: name it .txt to brief it"
-    if suffix not in SUFFIX_KINDS:
-        return f"unsupported file type {suffix}"
-    return None
-
-
-def _link(path: Path, root: Path, outdir: Path) -> str:
-    """Why the link ``path`` under ``root`` is left out: a run never follows one.
-
-    A link out of the folder could hand any file the user can read to the model; a link to a
-    file inside it is a second name for a file the walk finds (and briefs) under its own name.
-    """
-    target = path.resolve()
-    if not target.exists():
-        return "a broken link"
-    if not target.is_relative_to(root):
-        return "a link to a place outside the folder: not followed"
-    where = target.relative_to(root)
-    briefed = not (
-        target.is_dir()
-        or any(p.startswith(".") for p in where.parts)
-        or target.is_relative_to(outdir)
-        or _not_a_source(target)
-    )
-    if briefed:
-        return f"a link to {where.as_posix()}, which is briefed under its own name"
-    return f"a link to {where.as_posix()}: links are not followed"
-
-
 def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[Ignored]]:
-    """The sources under ``inputs`` (sorted), and the files left out with the reason why.
-
-    Under a folder, a source is a regular file with a source extension (.txt, .md, .html,
-    .pdf, ...). Hidden files and folders and anything inside ``outdir`` are passed over
-    silently; links (which are never followed), files without an extension or of another type
-    are left out with a reason. Files named as ``inputs`` are taken as given; a file named
-    twice is briefed once.
-    """
-    found: list[tuple[Path, str]] = []
-    ignored: list[Ignored] = []
-    out = outdir.resolve()
-    seen: set[Path] = set()
-    for item in map(Path, inputs):
-        if not item.is_dir():
-            if (real := item.resolve()) not in seen:
-                seen.add(real)
-                found.append((item, item.name))
-            continue
-        root = item.resolve()
-        for path in sorted(item.rglob("*")):  # rglob does not descend into linked folders
-            rel = path.relative_to(item)
-            real = root / rel  # no link in it but perhaps the last part
-            if any(p.startswith(".") for p in rel.parts) or real.is_relative_to(out):
-                continue
-            if path.is_symlink():
-                ignored.append(Ignored(rel.as_posix(), _link(path, root, out)))
-            elif path.is_dir() or real in seen:
-                continue
-            elif why := _not_a_source(path):
-                ignored.append(Ignored(rel.as_posix(), why))
-            else:
-                seen.add(real)
-                found.append((path, rel.as_posix()))
-    stems = _stems([(path.suffix, name) for path, name in found])
-    jobs = [
-        Job(path, name, stem, SourceResult(source=name))
-        for (path, name), stem in zip(found, stems, strict=True)
-    ]
+    """The run's jobs: the sources under ``inputs`` (see :func:`briefgen.discovery.find`)."""
+    found, ignored = find(inputs, outdir)
+    jobs = [Job(f.path, f.name, f.stem, SourceResult(source=f.name)) for f in found]
     return jobs, ignored
-
-
-def _fold(stem: PurePosixPath) -> str:
-    # Case-insensitive file systems (macOS, Windows) make Index.md and index.md one file.
-    return stem.as_posix().casefold()
-
-
-def _stems(sources: Sequence[tuple[str, str]]) -> list[PurePosixPath]:
-    """Each source's output path without extension, given its (suffix, name); all distinct.
-
-    Stems do not depend on the format, so a source's briefs in every format, and its run
-    state, share one name from run to run. Two sources that would share one (story.txt and
-    story.html) get their suffix added (story_txt, story_html); so do sources whose briefs would
-    take the run's own names (index.txt would be index.md): the index and the report keep
-    their documented names.
-    """
-    stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in sources]
-    count = Counter(map(_fold, stems))
-    taken = set(_RUN_STEMS)
-    result = []
-    for (suffix, _), stem in zip(sources, stems, strict=True):
-        if len(stem.parts) > 1 and stem.parts[0].casefold() in _RUN_FILES:  # a folder index.md/
-            stem = PurePosixPath(f"{stem.parts[0]}_", *stem.parts[1:])
-        if count[_fold(stem)] > 1 or _fold(stem) in _RUN_STEMS:
-            stem = stem.with_name(f"{stem.name}_{suffix.lstrip('.') or 'file'}")
-        while _fold(stem) in taken:
-            stem = stem.with_name(f"{stem.name}_")
-        taken.add(_fold(stem))
-        result.append(stem)
-    return result
 
 
 #: Settings that change how a run goes but not what a brief says.
