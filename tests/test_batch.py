@@ -112,7 +112,7 @@ def test_resume_after_kill_leaves_no_temp_and_finishes_the_rest(folder, tmp_path
     out, settings = tmp_path / "out", settings_for(server)
     run_batch([folder / "harbor.txt"], out, settings, options(tmp_path))
     # what kill -9 mid-write leaves behind: a temp file beside a target, no state for it
-    debris = out / "sub" / ".school.md.abc123.tmp"
+    debris = out / "sub" / ".school.md.k2x9_q7z.tmp"
     debris.parent.mkdir(parents=True)
     debris.write_text("# half a bri", "utf-8")
     (out / "index.md").unlink()
@@ -261,6 +261,71 @@ def test_outdir_equal_to_source_folder_is_refused(folder, tmp_path, server):
         run_batch([folder], folder, settings_for(server), options(tmp_path))
 
 
+def test_a_run_deletes_no_temp_file_it_did_not_make(folder, tmp_path, server):
+    out = tmp_path / "out"
+    (out / "app").mkdir(parents=True)
+    theirs = [out / "app" / ".session.tmp", out / ".notes.md.k2x9_q7z.tmp", out / ".x.tmp"]
+    for path in theirs:
+        path.write_text("someone else's", "utf-8")
+    ours = out / ".harbor.md.k2x9_q7z.tmp"  # a brief this run writes, half written by a kill
+    ours.write_text("# half a bri", "utf-8")
+    report = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert report.ok and not ours.exists()
+    assert all(path.read_text("utf-8") == "someone else's" for path in theirs)
+
+
+def test_an_outdir_holding_the_source_folder_is_refused(tmp_path, server, monkeypatch, capsys):
+    # cd box; briefgen news -o .   : briefs would land among box's own files
+    box = tmp_path / "box"
+    (box / "news").mkdir(parents=True)
+    (box / "news" / "harbor.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (box / "app").mkdir()
+    session = box / "app" / ".session.tmp"
+    session.write_text("unsaved work", "utf-8")
+    monkeypatch.chdir(box)
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    code = main(["news", "-o", ".", "--base-url", server.base_url, "--model", "fake-model"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "-o . holds the source folder news" in err and "-o news-briefs" in err
+    assert session.read_text("utf-8") == "unsaved work"
+    assert sorted(p.name for p in box.iterdir()) == ["app", "news"] and server.chat_requests == 0
+    with pytest.raises(ConfigError, match="is inside -o"):  # a source file inside OUTDIR too
+        run_batch([box / "news" / "harbor.txt"], box, settings_for(server), options(tmp_path))
+
+
+def test_an_outdir_inside_the_source_folder_must_be_new_or_a_runs_own(folder, tmp_path, server):
+    # news/sub holds sources: its briefs could overwrite them, and they would not be briefed.
+    with pytest.raises(ConfigError, match=r"inside the source folder .* holds files of its own"):
+        run_batch([folder], folder / "sub", settings_for(server), options(tmp_path))
+    assert server.chat_requests == 0
+    (folder / "empty").mkdir()
+    report = run_batch([folder], folder / "empty", settings_for(server), options(tmp_path))
+    assert report.ok and report.count("ok") == 3  # and again, now that a run made it:
+    assert run_batch([folder], folder / "empty", settings_for(server), options(tmp_path)).ok
+
+
+def test_an_outdir_that_is_a_file_is_refused(folder, tmp_path, server):
+    (tmp_path / "out").write_text("mine", "utf-8")
+    with pytest.raises(ConfigError, match="is a file"):
+        run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
+    assert (tmp_path / "out").read_text("utf-8") == "mine"
+
+
+def test_a_folder_with_nothing_to_brief_is_an_error_that_says_why(tmp_path, server, capsys):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "LICENSE").write_text("MIT License", "utf-8")
+    (root / "photo.jpg").write_bytes(b"\xff\xd8")
+    out = tmp_path / "out"
+    args = [str(root), "-o", str(out), "--base-url", server.base_url, "--model", "fake-model"]
+    assert main([*args, "--no-cache"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds no source files (.txt, .md, .html, .pdf)" in err
+    assert "2 left out, e.g. LICENSE (no file extension" in err
+    assert not out.exists() and server.chat_requests == 0
+
+
 def test_output_inside_source_folder_is_not_rebriefed(folder, tmp_path, server):
     out = folder / "briefs"
     run_batch([folder], out, settings_for(server), options(tmp_path))
@@ -351,12 +416,22 @@ def test_safe_relative_path_never_escapes(name, expected, tmp_path):
     assert (tmp_path / got).resolve().is_relative_to(tmp_path.resolve())
 
 
-def test_remove_temp_files_only_touches_write_atomic_debris(tmp_path):
-    (tmp_path / "keep.md").write_text("x", "utf-8")
-    (tmp_path / "keep.tmp").write_text("x", "utf-8")
-    (tmp_path / ".brief.md.x1y2.tmp").write_text("x", "utf-8")
-    assert remove_temp_files(tmp_path) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.md", "keep.tmp"]
+def test_remove_temp_files_only_touches_write_atomic_debris_of_the_targets(tmp_path):
+    for name in ("keep.md", "keep.tmp", ".brief.md.x1y2.tmp", ".other.md.k2x9_q7z.tmp"):
+        (tmp_path / name).write_text("x", "utf-8")
+    (tmp_path / ".brief.md.k2x9_q7z.tmp").write_text("x", "utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".brief.md.a1b2c3d4.tmp").write_text("x", "utf-8")
+    targets = [tmp_path / "brief.md", tmp_path / "sub" / "brief.md", tmp_path / "new" / "x.md"]
+    assert remove_temp_files(targets) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".brief.md.x1y2.tmp",  # not a name write_atomic makes
+        ".other.md.k2x9_q7z.tmp",  # debris, but beside no target of this run
+        "keep.md",
+        "keep.tmp",
+        "sub",
+    ]
+    assert not list((tmp_path / "sub").iterdir())
 
 
 def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):

@@ -3,6 +3,16 @@
 A folder is walked without following links; what is left out is listed with the reason. Every
 source gets an output name of its own, the same from run to run, that no other source and none
 of the run's own files (``index.md``, ``report.json``, ``.briefgen/``) can take.
+
+Safe layouts of source folders and OUTDIR (:func:`check_layout` refuses the others):
+
+- apart (``news/ -o briefs/``): always;
+- OUTDIR inside a source folder (``news/ -o news/briefs``): when OUTDIR is new, empty or made
+  by an earlier run (it holds ``.briefgen/``). It is left out of the sources, so briefs are
+  never briefed again; a folder already holding files may hold sources, which its briefs
+  could overwrite and which would silently not be briefed;
+- never a source folder inside OUTDIR (``news/ -o .``): its briefs would land among OUTDIR's
+  other files and, from a sub-folder of the sources named like the folder, inside the sources.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from briefgen.errors import ConfigError, SourceError
 from briefgen.output import safe_relative_path
 from briefgen.runreport import Ignored
 from briefgen.sources import SUFFIX_KINDS
@@ -142,3 +153,54 @@ def _stems(sources: Sequence[tuple[str, str]]) -> list[PurePosixPath]:
         taken.add(_fold(stem))
         result.append(stem)
     return result
+
+
+def _made_by_a_run_or_empty(folder: Path) -> bool:
+    return not folder.exists() or (folder / STATE_DIR).is_dir() or not any(folder.iterdir())
+
+
+def check_layout(inputs: Sequence[str | Path], outdir: Path) -> None:
+    """Refuse an OUTDIR that is not a folder, or that holds or sits among sources unsafely.
+
+    See the module docstring for the layouts that are safe.
+
+    Raises:
+        ConfigError: the layout is unsafe; the message says where to write instead.
+    """
+    if outdir.exists() and not outdir.is_dir():
+        raise ConfigError(f"-o {outdir} is a file: the briefs of a folder go to a folder")
+    out = outdir.resolve()
+    for item in map(Path, inputs):
+        real = item.resolve()
+        if not item.is_dir():
+            if real.is_relative_to(out):
+                raise ConfigError(
+                    f"{item} is inside -o {outdir}, where its brief could overwrite it: "
+                    "write the briefs to another folder"
+                )
+            continue
+        instead = f"e.g. -o {real.name or 'source'}-briefs"
+        if real == out:
+            raise ConfigError(
+                f"-o {outdir} is the source folder: write the briefs somewhere else, {instead}"
+            )
+        if real.is_relative_to(out):
+            raise ConfigError(
+                f"-o {outdir} holds the source folder {item}, and briefs would land among its "
+                f"other files: write them to a folder of their own, {instead}"
+            )
+        if out.is_relative_to(real) and not _made_by_a_run_or_empty(outdir):
+            raise ConfigError(
+                f"-o {outdir} is inside the source folder {item} and holds files of its own, "
+                f"which its briefs could overwrite: pick a new folder, {instead}"
+            )
+
+
+def nothing_to_brief(inputs: Sequence[str | Path], ignored: Sequence[Ignored]) -> SourceError:
+    """The error for inputs that hold no source at all, naming what was left out."""
+    where = ", ".join(str(i) for i in inputs)
+    message = f"{where} holds no source files (.txt, .md, .html, .pdf): nothing to brief"
+    if ignored:
+        first = ignored[0]
+        message += f"; {len(ignored)} left out, e.g. {first.source} ({first.reason})"
+    return SourceError(message)
