@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import BASIL
 
-from briefgen.batch import BatchOptions, Progress, discover, run_batch
+from briefgen.batch import BatchOptions, Progress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
 from briefgen.fake_server import FakeServer, Faults
 from briefgen.output import remove_temp_files, safe_relative_path
+from briefgen.runreport import Ignored
 from briefgen.settings import Settings
 
 ARTICLES = {
@@ -65,7 +66,7 @@ def test_briefs_every_supported_file_keeping_subfolders(folder, tmp_path, server
         "sub/deep/budget.md",
         "sub/school.md",
     ]
-    assert report.ignored == ["photo.jpg"]
+    assert report.ignored == [Ignored("photo.jpg", "unsupported file type .jpg")]
     assert server.chat_requests == 3
     index = (out / "index.md").read_text("utf-8")
     assert "[Harbor votes on night shipping](harbor.md)" in index
@@ -111,7 +112,7 @@ def test_resume_after_kill_leaves_no_temp_and_finishes_the_rest(folder, tmp_path
     out, settings = tmp_path / "out", settings_for(server)
     run_batch([folder / "harbor.txt"], out, settings, options(tmp_path))
     # what kill -9 mid-write leaves behind: a temp file beside a target, no state for it
-    debris = out / "sub" / ".school.md.abc123.tmp"
+    debris = out / "sub" / ".school.md.k2x9_q7z.tmp"
     debris.parent.mkdir(parents=True)
     debris.write_text("# half a bri", "utf-8")
     (out / "index.md").unlink()
@@ -216,6 +217,18 @@ def test_invalid_answers_are_reasked(folder, tmp_path):
         assert sum(r.attempts for r in report.results) == server.chat_requests == 5
 
 
+def test_failed_answers_are_not_replayed_by_a_rerun(folder, tmp_path):
+    # Every answer is cut off mid-JSON: none is cached, so once the server is mended the rerun
+    # asks it again instead of replaying the failures with no request at all.
+    with FakeServer(faults=Faults(invalid_json=1.0)) as server:
+        out, settings = tmp_path / "out", settings_for(server)
+        first = run_batch([folder], out, settings, options(tmp_path))
+        assert first.count("failed") == 3 and first.requests > 0
+        server.faults = Faults()
+        again = run_batch([folder], out, settings, options(tmp_path))
+        assert again.ok and again.count("ok") == 3 and again.requests == 3
+
+
 def test_jobs_bound_concurrency_and_progress_reports_each_source(tmp_path):
     root = tmp_path / "many"
     root.mkdir()
@@ -248,6 +261,71 @@ def test_outdir_equal_to_source_folder_is_refused(folder, tmp_path, server):
         run_batch([folder], folder, settings_for(server), options(tmp_path))
 
 
+def test_a_run_deletes_no_temp_file_it_did_not_make(folder, tmp_path, server):
+    out = tmp_path / "out"
+    (out / "app").mkdir(parents=True)
+    theirs = [out / "app" / ".session.tmp", out / ".notes.md.k2x9_q7z.tmp", out / ".x.tmp"]
+    for path in theirs:
+        path.write_text("someone else's", "utf-8")
+    ours = out / ".harbor.md.k2x9_q7z.tmp"  # a brief this run writes, half written by a kill
+    ours.write_text("# half a bri", "utf-8")
+    report = run_batch([folder], out, settings_for(server), options(tmp_path))
+    assert report.ok and not ours.exists()
+    assert all(path.read_text("utf-8") == "someone else's" for path in theirs)
+
+
+def test_an_outdir_holding_the_source_folder_is_refused(tmp_path, server, monkeypatch, capsys):
+    # cd box; briefgen news -o .   : briefs would land among box's own files
+    box = tmp_path / "box"
+    (box / "news").mkdir(parents=True)
+    (box / "news" / "harbor.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (box / "app").mkdir()
+    session = box / "app" / ".session.tmp"
+    session.write_text("unsaved work", "utf-8")
+    monkeypatch.chdir(box)
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    code = main(["news", "-o", ".", "--base-url", server.base_url, "--model", "fake-model"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "-o . holds the source folder news" in err and "-o news-briefs" in err
+    assert session.read_text("utf-8") == "unsaved work"
+    assert sorted(p.name for p in box.iterdir()) == ["app", "news"] and server.chat_requests == 0
+    with pytest.raises(ConfigError, match="is inside -o"):  # a source file inside OUTDIR too
+        run_batch([box / "news" / "harbor.txt"], box, settings_for(server), options(tmp_path))
+
+
+def test_an_outdir_inside_the_source_folder_must_be_new_or_a_runs_own(folder, tmp_path, server):
+    # news/sub holds sources: its briefs could overwrite them, and they would not be briefed.
+    with pytest.raises(ConfigError, match=r"inside the source folder .* holds files of its own"):
+        run_batch([folder], folder / "sub", settings_for(server), options(tmp_path))
+    assert server.chat_requests == 0
+    (folder / "empty").mkdir()
+    report = run_batch([folder], folder / "empty", settings_for(server), options(tmp_path))
+    assert report.ok and report.count("ok") == 3  # and again, now that a run made it:
+    assert run_batch([folder], folder / "empty", settings_for(server), options(tmp_path)).ok
+
+
+def test_an_outdir_that_is_a_file_is_refused(folder, tmp_path, server):
+    (tmp_path / "out").write_text("mine", "utf-8")
+    with pytest.raises(ConfigError, match="is a file"):
+        run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
+    assert (tmp_path / "out").read_text("utf-8") == "mine"
+
+
+def test_a_folder_with_nothing_to_brief_is_an_error_that_says_why(tmp_path, server, capsys):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "LICENSE").write_text("MIT License", "utf-8")
+    (root / "photo.jpg").write_bytes(b"\xff\xd8")
+    out = tmp_path / "out"
+    args = [str(root), "-o", str(out), "--base-url", server.base_url, "--model", "fake-model"]
+    assert main([*args, "--no-cache"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds no source files (.txt, .md, .html, .pdf)" in err
+    assert "2 left out, e.g. LICENSE (no file extension" in err
+    assert not out.exists() and server.chat_requests == 0
+
+
 def test_output_inside_source_folder_is_not_rebriefed(folder, tmp_path, server):
     out = folder / "briefs"
     run_batch([folder], out, settings_for(server), options(tmp_path))
@@ -255,13 +333,66 @@ def test_output_inside_source_folder_is_not_rebriefed(folder, tmp_path, server):
     assert {r.source for r in report.results} == set(ARTICLES)
 
 
-def test_same_stem_different_suffix_do_not_collide(tmp_path):
+def test_links_and_files_without_an_extension_are_left_out_with_the_reason(tmp_path, server):
+    root, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (root / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (root / "harbor.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (elsewhere / "secret.txt").write_text("SECRET-TOKEN 42 is the password. " * 5, "utf-8")
+    (root / "passwd.txt").symlink_to(elsewhere / "secret.txt")  # out of the folder
+    (root / "up.txt").symlink_to("../elsewhere/secret.txt")  # the same, relative
+    (root / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (root / "copy.txt").symlink_to(root / "harbor.txt")  # a second name for a source
+    (root / "sub" / "again.md").symlink_to("../harbor.txt")
+    (root / "gone.txt").symlink_to(root / "nowhere.txt")
+    (root / "LICENSE").write_text("MIT License\n\nPermission is hereby granted.", "utf-8")
+    (root / "Makefile").write_text("all:\n\techo hello world, this is no article\n", "utf-8")
+    out = tmp_path / "out"
+    report = run_batch([root], out, settings_for(server), options(tmp_path))
+    assert [(r.source, r.status) for r in report.results] == [("harbor.txt", "ok")]
+    assert server.chat_requests == 1  # briefed once, under its own name
+    assert "SECRET-TOKEN" not in json.dumps(server.bodies)
+    outside = "a link to a place outside the folder: not followed"
+    same = "a link to harbor.txt, which is briefed under its own name"
+    assert {(i.source, i.reason) for i in report.ignored} == {
+        ("passwd.txt", outside),
+        ("up.txt", outside),
+        ("linked", outside),
+        ("copy.txt", same),
+        ("sub/again.md", same),
+        ("gone.txt", "a broken link"),
+        ("LICENSE", "no file extension: name it .txt to brief it"),
+        ("Makefile", "no file extension: name it .txt to brief it"),
+    }
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    assert {"source": "passwd.txt", "reason": outside} in data["ignored"]
+    index = (out / "index.md").read_text("utf-8")
+    assert "## Left out" in index and f"| passwd.txt | {outside} |" in index
+
+
+def test_sources_named_like_the_runs_own_files_keep_their_briefs(tmp_path, server):
     root = tmp_path / "in"
-    root.mkdir()
-    (root / "story.txt").write_text("a", "utf-8")
-    (root / "story.md").write_text("b", "utf-8")
-    jobs, _ = discover([root], tmp_path / "out")
-    assert sorted(str(j.stem) for j in jobs) == ["story_md", "story_txt"]
+    (root / "sub").mkdir(parents=True)
+    (root / "index.txt").write_text(ARTICLES["harbor.txt"], "utf-8")
+    (root / "report.txt").write_text(ARTICLES["sub/school.md"], "utf-8")
+    (root / "sub" / "index.txt").write_text(ARTICLES["sub/deep/budget.txt"], "utf-8")
+    out, settings = tmp_path / "out", settings_for(server)
+    opts = options(tmp_path, formats=("md", "json"))
+    report = run_batch([root], out, settings, opts)
+    assert report.ok and report.count("ok") == 3
+    outputs = {r.source: r.outputs for r in report.results}
+    assert outputs == {
+        "index.txt": ["index_txt.md", "index_txt.json"],
+        "report.txt": ["report_txt.md", "report_txt.json"],
+        "sub/index.txt": ["sub/index.md", "sub/index.json"],  # no run file there to collide with
+    }
+    assert (out / "index_txt.md").read_text("utf-8").startswith("# Harbor votes")
+    assert json.loads((out / "report_txt.json").read_text("utf-8"))["title"]
+    index = (out / "index.md").read_text("utf-8")
+    assert index.startswith("# Briefs") and "(index_txt.md)" in index and "(index.md)" not in index
+    assert json.loads((out / "report.json").read_text("utf-8"))["totals"]["ok"] == 3
+    again = run_batch([root], out, settings, opts)
+    assert again.count("skipped") == 3 and again.requests == 0
 
 
 @pytest.mark.parametrize(
@@ -285,19 +416,29 @@ def test_safe_relative_path_never_escapes(name, expected, tmp_path):
     assert (tmp_path / got).resolve().is_relative_to(tmp_path.resolve())
 
 
-def test_remove_temp_files_only_touches_write_atomic_debris(tmp_path):
-    (tmp_path / "keep.md").write_text("x", "utf-8")
-    (tmp_path / "keep.tmp").write_text("x", "utf-8")
-    (tmp_path / ".brief.md.x1y2.tmp").write_text("x", "utf-8")
-    assert remove_temp_files(tmp_path) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.md", "keep.tmp"]
+def test_remove_temp_files_only_touches_write_atomic_debris_of_the_targets(tmp_path):
+    for name in ("keep.md", "keep.tmp", ".brief.md.x1y2.tmp", ".other.md.k2x9_q7z.tmp"):
+        (tmp_path / name).write_text("x", "utf-8")
+    (tmp_path / ".brief.md.k2x9_q7z.tmp").write_text("x", "utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".brief.md.a1b2c3d4.tmp").write_text("x", "utf-8")
+    targets = [tmp_path / "brief.md", tmp_path / "sub" / "brief.md", tmp_path / "new" / "x.md"]
+    assert remove_temp_files(targets) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".brief.md.x1y2.tmp",  # not a name write_atomic makes
+        ".other.md.k2x9_q7z.tmp",  # debris, but beside no target of this run
+        "keep.md",
+        "keep.tmp",
+        "sub",
+    ]
+    assert not list((tmp_path / "sub").iterdir())
 
 
 def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
     args = [str(folder), "-o", str(tmp_path / "out"), "--base-url", server.base_url]
     assert main([*args, "--model", "fake-model", "--jobs", "2"]) == 0
-    assert "3 briefed" in capsys.readouterr().err
+    assert "3 briefed, 0 up to date, 0 failed, 1 left out" in capsys.readouterr().err
     (folder / "empty.txt").write_text(" ", "utf-8")
     assert main([*args, "--model", "fake-model"]) == 1
     assert "1 failed" in capsys.readouterr().err

@@ -117,13 +117,16 @@ def _run(
     cache: Path,
     settings: Settings | None = None,
     formats: tuple[Format, ...] = ("md",),
+    force: bool = False,
 ):
     client = openai.AsyncOpenAI(
         base_url="https://api.openai.com/v1",
         api_key="sk-test",
         http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(api)),
     )
-    options = BatchOptions(via="batch-api", poll_interval=0, cache_dir=cache, formats=formats)
+    options = BatchOptions(
+        via="batch-api", poll_interval=0, cache_dir=cache, formats=formats, force=force
+    )
     settings = settings or Settings(model="gpt-4o-mini")
     return run_batch([folder], out, settings, options, client=client)
 
@@ -153,6 +156,22 @@ def test_reasks_go_into_a_second_round(folder, tmp_path):
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     assert "not valid JSON" in messages[-1]["content"]
     assert all(r.attempts == 2 and r.requests == 2 for r in report.results)
+
+
+def test_a_failed_answer_is_asked_again_by_the_next_run(folder, tmp_path):
+    # One attempt each, and the first batch's answers are cut off: both sources fail. Neither
+    # the response cache nor the run's store keeps those answers, so a rerun uploads again.
+    api = FakeBatchApi(invalid_first=True)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    settings = Settings(model="gpt-4o-mini", max_attempts=1)
+    first = _run(folder, out, api, cache, settings)
+    assert first.count("failed") == 2 and len(api.uploads) == 1
+    assert not (out / ".briefgen" / "batch-answers").exists()
+    again = _run(folder, out, api, cache, settings)
+    assert again.ok and again.count("ok") == 2 and len(api.uploads) == 2
+    # The answers the briefs were made of are cached: a third run (forced) uploads nothing.
+    third = _run(folder, out, api, cache, settings, force=True)
+    assert third.ok and len(api.uploads) == 2
 
 
 def test_an_ungrounded_answer_needs_no_second_round(folder, tmp_path):

@@ -5,6 +5,8 @@ opens ONE LLM connection (one embedded server for the whole run) and briefs the 
 bounded pool of workers. Each brief is written atomically, then a per-source state file records
 that it is done, so a run killed at any moment resumes where it stopped. One bad source never
 stops the others; ``index.md`` and ``report.json`` are written at the end, even on interrupt.
+Besides its own state under ``.briefgen/``, a run deletes only the temp files a killed run left
+beside the files it writes.
 """
 
 from __future__ import annotations
@@ -22,21 +24,33 @@ from typing import Literal
 
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
+from briefgen.discovery import (
+    INDEX_NAME,
+    REPORT_NAME,
+    STATE_DIR,
+    check_layout,
+    find,
+    nothing_to_brief,
+)
 from briefgen.errors import BriefgenError, ConfigError
 from briefgen.extract import AsyncBriefer, version
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
-from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
+from briefgen.output import remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.rendering import Format, prepare, render
-from briefgen.runreport import RunReport, SourceResult, Summary, prepare_index, render_index
+from briefgen.rendering import FORMATS, Format, prepare, render
+from briefgen.runreport import (
+    Ignored,
+    RunReport,
+    SourceResult,
+    Summary,
+    prepare_index,
+    render_index,
+)
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
-from briefgen.sources import SUFFIX_KINDS, Source, load_source
+from briefgen.sources import Source, load_source
 
-STATE_DIR = ".briefgen"
-INDEX_NAME = "index.md"
-REPORT_NAME = "report.json"
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
 Via = Literal["live", "batch-api"]
@@ -97,37 +111,10 @@ class Job:
     fingerprint: str = ""
 
 
-def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[str]]:
-    """The supported files under ``inputs`` (sorted), and the names of files it ignores.
-
-    Hidden files and folders, and anything inside ``outdir``, are left out.
-    """
-    found: list[tuple[Path, str]] = []
-    ignored: list[str] = []
-    out = outdir.resolve()
-    for item in map(Path, inputs):
-        if not item.is_dir():
-            found.append((item, item.name))
-            continue
-        for path in sorted(item.rglob("*")):
-            rel = path.relative_to(item)
-            if any(p.startswith(".") for p in rel.parts) or not path.is_file():
-                continue
-            if path.resolve().is_relative_to(out):
-                continue
-            if path.suffix.lower() in SUFFIX_KINDS:
-                found.append((path, rel.as_posix()))
-            else:
-                ignored.append(rel.as_posix())
-    stems = [safe_relative_path(PurePosixPath(name).with_suffix("")) for _, name in found]
-    jobs, taken = [], set()
-    for (path, name), stem in zip(found, stems, strict=True):
-        if stems.count(stem) > 1:  # story.txt and story.html both present: keep both apart
-            stem = stem.with_name(f"{stem.name}_{path.suffix.lstrip('.') or 'file'}")
-        while stem in taken:
-            stem = stem.with_name(f"{stem.name}_")
-        taken.add(stem)
-        jobs.append(Job(path, name, stem, SourceResult(source=name)))
+def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[Ignored]]:
+    """The run's jobs: the sources under ``inputs`` (see :func:`briefgen.discovery.find`)."""
+    found, ignored = find(inputs, outdir)
+    jobs = [Job(f.path, f.name, f.stem, SourceResult(source=f.name)) for f in found]
     return jobs, ignored
 
 
@@ -160,13 +147,14 @@ class RunState:
     def __init__(self, outdir: Path) -> None:
         self.root = outdir / STATE_DIR / "state"
 
-    def _path(self, job: Job) -> Path:
+    def path(self, job: Job) -> Path:
+        """Where ``job``'s done record goes."""
         return self.root / f"{job.stem}.json"
 
     def is_done(self, job: Job, formats: Sequence[Format], outdir: Path) -> Summary | None:
         """The stored summary when the job's fingerprint matches and every output exists."""
         try:
-            data = json.loads(self._path(job).read_text("utf-8"))
+            data = json.loads(self.path(job).read_text("utf-8"))
         except (OSError, ValueError):
             return None
         if data.get("fingerprint") != job.fingerprint:
@@ -180,7 +168,20 @@ class RunState:
     def mark_done(self, job: Job, summary: Summary) -> None:
         data = {"fingerprint": job.fingerprint, "source": job.name, "summary": asdict(summary)}
         state = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        write_atomic(self._path(job), state, durable=False)  # lost state only means a redo
+        write_atomic(self.path(job), state, durable=False)  # lost state only means a redo
+
+
+def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
+    """Every file a run over ``jobs`` may write under ``outdir``: the briefs in any format,
+    their run state, the index, the report and the Batch API's saved batch id."""
+    from briefgen.batch_api import STATE_NAME
+
+    state = RunState(outdir)
+    files = [outdir / INDEX_NAME, outdir / REPORT_NAME, outdir / STATE_DIR / STATE_NAME]
+    for job in jobs:
+        files.append(state.path(job))
+        files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
+    return files
 
 
 def output_name(job: Job, fmt: Format) -> str:
@@ -397,15 +398,20 @@ async def arun_batch(
     settings = settings or Settings.load()
     options = options or BatchOptions()
     out = Path(outdir)
-    for item in map(Path, inputs):
-        if item.is_dir() and out.resolve() == item.resolve():
-            raise ConfigError(f"-o {out} is the source folder: write the briefs somewhere else")
-    out.mkdir(parents=True, exist_ok=True)
+    check_layout(inputs, out)
+    jobs, ignored = discover(inputs, out)
+    if not jobs:
+        raise nothing_to_brief(inputs, ignored)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create -o {out}: {exc.strerror or exc}") from exc
     started = time.monotonic()
     with _exclusive(out), _heap_frozen():
-        remove_temp_files(out)  # debris of a run killed mid-write
+        # Debris of a run killed mid-write, beside the files this run writes, and only there.
+        remove_temp_files(own_files(out, jobs))
         run = _Run(out, settings, options, on_progress)
-        jobs, run.report.ignored = discover(inputs, out)
+        run.report.ignored = ignored
         run.report.results = [j.result for j in jobs]
         try:
             todo = await asyncio.to_thread(run.plan, jobs)
@@ -472,7 +478,9 @@ def run_batch(
         The run report; ``report.ok`` is True only when every source succeeded or was skipped.
 
     Raises:
-        ConfigError: the LLM rejects the key or model, or OUTDIR is busy or unusable.
+        ConfigError: the LLM rejects the key or model; OUTDIR is busy, unusable, or unsafe
+            beside the sources (see :mod:`briefgen.discovery` for the safe layouts).
+        SourceError: ``inputs`` hold no source file at all; nothing was written.
     """
     return asyncio.run(
         arun_batch(inputs, outdir, settings, options, client=client, on_progress=on_progress)

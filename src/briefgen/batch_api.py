@@ -1,10 +1,13 @@
 """``--via batch-api``: brief a folder through OpenAI's Batch API (JSONL upload, poll, collect).
 
 Half the price of live requests, results within 24 hours. Work goes in rounds: every source is
-replayed through the response cache; each request the cache cannot answer goes into one JSONL
-batch, keyed by its cache key; the batch's answers are stored in the cache and the replay runs
-again, so re-asks become the next round. The batch id is saved under ``OUTDIR/.briefgen`` before
-polling starts: a run killed while waiting resumes the same batch instead of paying twice.
+replayed through the response cache and the run's own store of batch answers; each request
+neither can answer goes into one JSONL batch, keyed by its request key; the batch's answers are
+stored and the replay runs again, so re-asks become the next round. Like live answers, only the
+answers a brief was made of go into the response cache; the store, which holds every answer
+(refusals and cut-off ones too), is emptied when the run ends, so a rerun asks again for what
+failed. The batch id is saved under ``OUTDIR/.briefgen`` before polling starts: a run killed
+while waiting resumes the same batch (and keeps the store) instead of paying twice.
 
 This module talks to the Batch API through the client :mod:`briefgen.llm` built; it does not
 import ``openai`` itself.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 
 ENDPOINT = "/v1/chat/completions"
 STATE_NAME = "batch-api.json"
+#: Under ``OUTDIR/.briefgen``: the answers of this run's batches, accepted or not.
+STORE_NAME = "batch-answers"
 #: Batch rounds a single request may fail in before its source is given up.
 MAX_REQUEST_FAILURES = 3
 _TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -54,9 +60,7 @@ class BatchApiRun:
         self.llm = run.conn.llm
         if run.conn.backend == "embedded":
             raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
-        if self.llm.cache is None:  # the cache is where batch answers land: never optional here
-            self.llm.cache = ResponseCache(run.outdir / ".briefgen" / "batch-cache")
-        self.cache: ResponseCache = self.llm.cache
+        self.store = ResponseCache(run.outdir / ".briefgen" / STORE_NAME)
         self.state_path = run.outdir / ".briefgen" / STATE_NAME
         self.fresh: set[str] = set()  # keys answered by a batch in this run: their tokens count
         self.failures: dict[str, list[str]] = {}
@@ -89,18 +93,20 @@ class BatchApiRun:
         conn = self.run.conn
         assert conn is not None
         while True:
-            key = self.llm.cache_key(session.next_messages, session.next_schema)
-            assert key is not None
-            data = self.cache.get(key)
-            if data is None:
+            key = self.llm.request_id(session.next_messages, session.next_schema)
+            if self.llm.cache is not None and (kept := self.llm.cache.get(key)) is not None:
+                reply = self.llm.reply(kept)
+            elif (data := self.store.get(key)) is not None:
+                reply = self.llm.reply(data, cache_key=key)
+            else:
                 out.needed[key] = self.llm.request_body(session.next_messages, session.next_schema)
                 return None
-            reply = self.llm.reply(data)
             if key in self.fresh:
                 out.spent, out.requests = out.spent + reply.usage, out.requests + 1
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             out.attempts += 1
             if done is not None:
+                self.llm.keep(session.accepted)
                 return done
 
     async def submit(self, waiting: dict[str, dict[str, Any]]) -> str:
@@ -162,7 +168,7 @@ class BatchApiRun:
             if not key:
                 continue
             if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
-                self.cache.put(key, response["body"])
+                self.store.put(key, response["body"])
                 self.fresh.add(key)
             else:
                 error = (response.get("body") or {}).get("error") or item.get("error") or {}
@@ -185,6 +191,8 @@ class BatchApiRun:
             if not waiting:
                 break
             await self.collect(await self.submit(waiting))
+        # Every source is briefed or failed: what the briefs used is in the response cache.
+        shutil.rmtree(self.store.root, ignore_errors=True)
 
     def _step(self, job: Job, waiting: dict[str, dict[str, Any]]) -> bool:
         """Advance one job; True while it still waits on a batch answer."""

@@ -2,8 +2,10 @@
 
 The key covers the JSON request body (model, messages, sampling, response format) and the server's
 base URL, never the API key, so the same request to the same server is answered from disk: a
-re-run or a re-render in another format costs no tokens. Entries are written atomically, so a
-killed process leaves whole entries or none.
+re-run or a re-render in another format costs no tokens. Only answers a brief was made of are
+stored (:meth:`briefgen.llm.LLM.keep`), never a refusal or an answer that failed to parse, which
+a rerun could then never get past. Entries are written atomically, so a killed process leaves
+whole entries or none.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def request_key(body: dict[str, Any], base_url: str) -> str:
 
 
 class ResponseCache:
-    """A folder of ``<key[:2]>/<key>.json`` files, one per successful LLM response.
+    """A folder of ``<key[:2]>/<key>.json`` files, one per stored LLM response.
 
     Args:
         root: the cache folder; created on first write.

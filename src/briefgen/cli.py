@@ -120,7 +120,8 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
         report = run_batch([args.source], args.output, settings, options, on_progress=show)
     console.print(
         f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
-        f"{report.count('failed')} failed · {report.usage.total_tokens:,} tokens · "
+        f"{report.count('failed')} failed, {len(report.ignored)} left out · "
+        f"{report.usage.total_tokens:,} tokens · "
         f"{format_cost(report.cost_usd)} · {Path(args.output) / 'index.md'}",
         highlight=False,
         soft_wrap=True,

@@ -22,7 +22,15 @@ from briefgen import assemble, chunking, merge, prompts, speakers
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
 from briefgen.llm import Connection, Reply, connect
-from briefgen.review import Review, answer_text, apply_stances, check, review, unwritten
+from briefgen.review import (
+    Review,
+    answer_text,
+    apply_stances,
+    check,
+    read_stances,
+    review,
+    unwritten,
+)
 from briefgen.schema import (
     MAX_POSITIONS,
     Briefing,
@@ -99,6 +107,9 @@ class Session:
         self.last_problems: list[str] | None = None
         #: Whether the stances of positions code added were asked for: once a source.
         self.stanced = False
+        #: The replies the briefing is made of: the draft that parsed, and a stances answer
+        #: that could be read. Only these are worth caching (see :meth:`LLM.keep`).
+        self.accepted: list[Reply] = []
         self.mode = settings.mode
 
     def _out_of_budget(self) -> bool:
@@ -133,11 +144,15 @@ class Session:
             )
         if issubclass(self.next_schema, DraftStances) and self.current is not None:
             result = self._stanced(reply, self.current)
+            if reply.finish_reason != "length" and read_stances(reply.content) is not None:
+                self.accepted.append(reply)
         elif reply.finish_reason == "length":
             result = Review(None, [TRUNCATED])
         else:
             result = review(reply.content, self.doc, anchor=self.info.date)
         if result.draft is not None:
+            if self.next_schema is self.draft_schema:
+                self.accepted.append(reply)
             if (
                 unwritten(result.draft)
                 and not self.stanced
@@ -358,6 +373,7 @@ class Briefer(_BrieferBase):
             reply = conn.llm.complete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
+                conn.llm.keep(session.accepted)
                 return done
 
 
@@ -406,6 +422,7 @@ class AsyncBriefer(_BrieferBase):
             reply = await conn.llm.acomplete(session.next_messages, session.next_schema)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
+                conn.llm.keep(session.accepted)
                 return done
 
 

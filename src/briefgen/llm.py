@@ -13,7 +13,7 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -101,6 +101,11 @@ class Reply:
     mode: Mode
     #: HTTP requests this answer took (transport retries included); 0 when served from cache.
     calls: int = 1
+    #: Where :meth:`LLM.keep` stores this answer once it is accepted; None when it needs no
+    #: storing (no cache, or served from it).
+    cache_key: str | None = None
+    #: The response body as received, what the cache stores.
+    raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def retry_after(exc: BaseException) -> float | None:
@@ -267,19 +272,29 @@ class LLM:
         hint["content"] += _schema_prompt(schema)
         return {**body, "messages": [*messages, hint], "response_format": {"type": "json_object"}}
 
-    def cache_key(self, messages: Messages, schema: type[BaseModel]) -> str | None:
-        """The response-cache key of the request for ``messages``; None without a cache."""
-        if self.cache is None:
-            return None
+    def request_id(self, messages: Messages, schema: type[BaseModel]) -> str:
+        """A stable key of the request for ``messages``: its body and the server it goes to."""
         # The embedded server listens on a fresh port each run: key its answers by model alone.
         where = "embedded" if self.backend == "embedded" else str(self.client.base_url)
         return request_key(self.request_body(messages, schema), where)
 
-    def reply(self, data: dict[str, Any], *, calls: int = 1) -> Reply:
-        """Read a chat-completion response body (from the server, the cache or a batch file)."""
-        return self._reply(data, calls)
+    def cache_key(self, messages: Messages, schema: type[BaseModel]) -> str | None:
+        """The response-cache key of the request for ``messages``; None without a cache."""
+        if self.cache is None:
+            return None
+        return self.request_id(messages, schema)
 
-    def _reply(self, data: dict[str, Any], calls: int = 1) -> Reply:
+    def reply(self, data: dict[str, Any], *, calls: int = 1, cache_key: str | None = None) -> Reply:
+        """Read a chat-completion response body (from the server, the cache or a batch file).
+
+        Args:
+            data: the response body.
+            calls: HTTP requests it took.
+            cache_key: where :meth:`keep` stores it if the caller accepts it.
+        """
+        return self._reply(data, calls, cache_key)
+
+    def _reply(self, data: dict[str, Any], calls: int = 1, cache_key: str | None = None) -> Reply:
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
         content = message.get("content")
@@ -299,6 +314,8 @@ class LLM:
             model=data.get("model") or self.model,
             mode="json_schema" if self.mode == "auto" else self.mode,
             calls=calls,
+            cache_key=cache_key if self.cache is not None else None,
+            raw=data,
         )
 
     def _fallback(self, exc: Exception) -> bool:
@@ -344,7 +361,7 @@ class LLM:
                         if (counter := _TALLY.get()) is not None:
                             counter.requests += 1
                         data = _body(client.post(_PATH, cast_to=str, body=body))
-                return self._store(key, data, calls)
+                return self._received(key, data, calls)
             except openai.OpenAIError as exc:
                 if self._fallback(exc):
                     continue
@@ -387,19 +404,30 @@ class LLM:
                             if self.limiter is not None:  # hold back every worker, not just us
                                 self.limiter.back_off(retry_after(exc))
                             raise
-                return self._store(key, data, calls)
+                return self._received(key, data, calls)
             except openai.OpenAIError as exc:
                 if self._fallback(exc):
                     continue
                 raise self._error(exc) from exc
 
-    def _store(self, key: str | None, data: dict[str, Any], calls: int) -> Reply:
-        if key and self.cache is not None:
-            self.cache.put(key, data)
-        reply = self._reply(data, calls)
+    def _received(self, key: str | None, data: dict[str, Any], calls: int) -> Reply:
+        reply = self._reply(data, calls, key)
         if (counter := _TALLY.get()) is not None:
             counter.spent = counter.spent + reply.usage
         return reply
+
+    def keep(self, replies: Iterable[Reply]) -> None:
+        """Store answers the caller used in a brief in the response cache.
+
+        Answers are not cached when they arrive: a refusal, a cut-off answer or one that does
+        not parse would then be replayed on every rerun, which could never succeed without
+        ``--no-cache``. The briefer calls this once a brief (or one part of it) is made.
+        """
+        if self.cache is None:
+            return
+        for reply in replies:
+            if reply.cache_key and reply.raw is not None:
+                self.cache.put(reply.cache_key, reply.raw)
 
     # -- errors ------------------------------------------------------------------------------
 

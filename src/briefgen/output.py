@@ -6,8 +6,10 @@ A crash or kill at any moment leaves either the old file or the new one, never h
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path, PurePath, PurePosixPath
 
 from briefgen.errors import RenderError
@@ -112,17 +114,29 @@ def safe_relative_path(name: str | PurePath) -> PurePosixPath:
     return PurePosixPath(*parts) if parts else PurePosixPath("source")
 
 
-def remove_temp_files(folder: str | Path) -> int:
-    """Delete the temp files a killed :func:`write_atomic` left under ``folder``; return how many.
+#: The temp name write_atomic gives a target: mkstemp's 8 random characters between the
+#: target's name and ``.tmp``.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
-    Only names of the form ``.<target>.<random>.tmp`` are touched.
+
+def remove_temp_files(targets: Iterable[str | Path]) -> int:
+    """Delete the temp files a killed :func:`write_atomic` left beside ``targets``; return how many.
+
+    Only ``.<target>.<8 random characters>.tmp`` beside one of ``targets`` is touched: a folder
+    may hold other programs' temp files (an editor's ``.session.tmp``), which are not ours.
     """
+    wanted: dict[Path, set[str]] = {}
+    for target in map(Path, targets):
+        wanted.setdefault(target.parent, set()).add(target.name)
     removed = 0
-    root = Path(folder)
-    if not root.is_dir():
-        return 0
-    for path in root.rglob(".*.tmp"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
+    for folder, names in wanted.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # no such folder yet: nothing was left there
+            continue
+        for entry in entries:
+            found = _TEMP_NAME.fullmatch(entry.name)
+            if found and found["target"] in names and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
+                removed += 1
     return removed

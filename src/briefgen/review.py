@@ -259,17 +259,21 @@ def unwritten(draft: Draft | None) -> list[DraftPosition]:
     return [p for p in draft.positions if not p.stance.strip()] if draft else []
 
 
+def read_stances(content: str | None) -> list[str] | None:
+    """The stances a stances answer writes, or None when it is no such answer."""
+    try:
+        return DraftStances.model_validate_json(_unfenced(content or "")).stances
+    except ValidationError:
+        return None
+
+
 def apply_stances(draft: Draft, content: str | None) -> tuple[Draft, list[str]]:
     """``draft`` with the stances in ``content`` written into its :func:`unwritten` positions.
 
     The i-th sentence goes to the i-th unwritten position. One left without a sentence (a short
     list, an empty string, an unreadable answer) is dropped: it holds no claim of the brief.
     """
-    try:
-        written = DraftStances.model_validate_json(_unfenced(content or "")).stances
-    except ValidationError:
-        written = []
-    sentences = iter(written)
+    sentences = iter(read_stances(content) or [])
     positions, notes = [], []
     for i, position in enumerate(draft.positions, 1):
         if not position.stance.strip():

@@ -75,6 +75,14 @@ class SourceResult:
         return data
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """A file under an input folder that the run left out, and why (one line)."""
+
+    source: str
+    reason: str
+
+
 @dataclass
 class RunReport:
     """Everything a batch run did; ``ok`` is True only when every source is ok or skipped."""
@@ -85,7 +93,7 @@ class RunReport:
     via: str = "live"
     seconds: float = 0.0
     results: list[SourceResult] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -126,7 +134,7 @@ class RunReport:
             "ok": self.ok,
             "totals": totals,
             "sources": [r.to_json() for r in self.results],
-            "ignored": self.ignored,
+            "ignored": [asdict(i) for i in self.ignored],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
