@@ -140,10 +140,10 @@ def test_strict_fails_with_its_own_code_and_still_writes_the_brief(
     assert cli.main([*args, "--strict"]) == 7
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == (
-        "briefgen: error: the brief is not verified: briefgen left out 1 position; "
+        "briefgen: error: the brief is not verified: 1 position was left out of the brief; "
         "check it against the source before publishing"
     )
-    assert "briefgen left out 1 position — check before publishing." in target.read_text()
+    assert "1 position was left out of the brief — check before publishing." in target.read_text()
 
 
 def test_without_strict_an_unverified_brief_succeeds_and_says_so(
@@ -151,7 +151,9 @@ def test_without_strict_an_unverified_brief_succeeds_and_says_so(
 ) -> None:
     assert cli.main([str(source_file), "--from-json", str(unverified_brief)]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "briefgen: briefgen left out 1 position — check before publishing.\n"
+    assert captured.err == (
+        "briefgen: 1 position was left out of the brief — check before publishing.\n"
+    )
     assert "Removed 1 position the model could not tie" in captured.out
     assert "positions[" not in captured.out + captured.err  # diagnostics only with -v
 

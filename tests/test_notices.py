@@ -87,7 +87,7 @@ def test_no_notes_no_notices() -> None:
             0,
             8,
             ["positions[1] dropped: sentence [2] does not say X said it"] * 3,
-            "briefgen left out 3 positions — check before publishing.",
+            "3 positions were left out of the brief — check before publishing.",
         ),
         (
             1,
@@ -97,8 +97,8 @@ def test_no_notes_no_notices() -> None:
                 "key_events[1] dropped: no sentence [9]",
                 'actors[2]: dropped "Y", which the source does not contain',
             ],
-            "1 of 8 quotes could not be found in the source; briefgen left out 1 position, "
-            "1 event and 1 actor — check before publishing.",
+            "1 of 8 quotes could not be found in the source; 1 position, 1 event and 1 actor "
+            "were left out of the brief — check before publishing.",
         ),
     ],
 )

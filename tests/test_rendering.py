@@ -142,8 +142,8 @@ def test_every_format_opens_with_the_banner_when_a_brief_needs_checking(fmt):
     briefing.meta.warnings = ["positions[1] dropped: sentence [2] does not say X said it"] * 2
     banner = briefing.banner
     assert banner == (
-        "1 of 12 quotes could not be found in the source; briefgen left out 2 positions — "
-        "check before publishing."
+        "1 of 12 quotes could not be found in the source; 2 positions were left out of the "
+        "brief — check before publishing."
     )
     text = reader_text(briefing, fmt)
     squashed = "".join(text.split())

@@ -268,8 +268,8 @@ def _listed(parts: Sequence[str]) -> str:
 def banner(missing: int, total: int, notices: Sequence[Notice]) -> str | None:
     """The one line every format opens with when a brief needs checking, else None.
 
-    ``"2 of 8 quotes could not be found in the source; briefgen left out 3 positions — check
-    before publishing."``
+    ``"2 of 8 quotes could not be found in the source; 3 positions were left out of the brief —
+    check before publishing."``
 
     Args:
         missing: quotes not found in the source.
@@ -285,7 +285,9 @@ def banner(missing: int, total: int, notices: Sequence[Notice]) -> str | None:
         if nouns and notice.removed:
             removed[nouns] = removed.get(nouns, 0) + notice.removed
     if removed:
-        clauses.append(f"briefgen left out {_listed([_counted(n, k) for k, n in removed.items()])}")
+        verb = "was" if sum(removed.values()) == 1 else "were"
+        items = _listed([_counted(n, k) for k, n in removed.items()])
+        clauses.append(f"{items} {verb} left out of the brief")
     if not clauses:
         return None
     return "; ".join(clauses) + " — check before publishing."

@@ -268,8 +268,8 @@ class Briefing(BaseModel):
     @property
     def banner(self) -> str | None:
         """The line every format opens with when the brief is not :attr:`verified`, else None:
-        "2 of 8 quotes could not be found in the source; briefgen left out 3 positions — check
-        before publishing."."""
+        "2 of 8 quotes could not be found in the source; 3 positions were left out of the brief
+        — check before publishing."."""
         g = self.meta.grounding
         return _notices.banner(g.missing, g.total, self.notices)
 
