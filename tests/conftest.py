@@ -233,3 +233,83 @@ def recorded_llm_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
     with EmbeddedServer(ServerOptions(default_model_path(), n_ctx=8192)) as server:
         yield server.base_url
+
+
+# One note per wording the producers write today (review.py, repair.py, speakers.py,
+# assemble.py, merge.py), filled in as they fill them, with the kind it must be read as.
+NOTE_WORDINGS = [
+    # review.py
+    ('key_events: added sentence [12], which the text dates ("in 2026")', "event_added"),
+    ("key_events[1] dropped: no sentence [99]", "key_events_uncited"),
+    ("key_events[2] dropped: sentence [3] addresses an AI model", "key_events_withheld"),
+    (
+        "positions[1] dropped: sentence [2] does not say Ilham Aliyev said it",
+        "position_unattributed",
+    ),
+    ('positions[3] dropped: the source never names "Nancy Pelosi"', "position_unnamed"),
+    ("positions[2] dropped: no sentence [7]", "positions_uncited"),
+    ("positions[2] dropped: sentence [3] addresses an AI model", "positions_withheld"),
+    ('positions[1]: stance "Chair" is a title; asked again', "stance_asked"),
+    (
+        'positions[3]: stance "He pointed, for instance, to the" does not name Ilham Aliyev; asked',
+        "stance_asked",
+    ),
+    ("open_questions[1] dropped: no sentence [12]", "open_questions_uncited"),
+    ("open_questions[1] dropped: sentence [4] addresses an AI model", "open_questions_withheld"),
+    ("positions[3] dropped: no stance for Tom Reed", "position_unwritten"),
+    # repair.py
+    ('actors[4]: dropped "Hunter", listed as "Duncan Hunter"', "actor_merged"),
+    (
+        'actors[2]: "Governor Jan Brewer" written "Gov. Jan Brewer" as in the source',
+        "actor_respelled",
+    ),
+    ('actors[5]: dropped "Nancy Pelosi", which the source does not contain', "actor_absent"),
+    (
+        'actors[1]: "Sen. Kay Bailey Hutchison" written "Kay Bailey Hutchison", without the title',
+        "actor_untitled",
+    ),
+    ('actors[4]: dropped "Tom Reed", listed twice', "actor_duplicate"),
+    ('actors: added "Barack Obama", whom the summary names', "actor_added"),
+    (
+        'actors[3]: role "President of Azerbaijan" cleared: the text writes it of Ilham Aliyev, '
+        "not of Teymur Atayev",
+        "role_cleared",
+    ),
+    ("dropped source.date 2026-01-01: the text does not state it", "date_unwritten"),
+    ('dropped source.title "DATA": the text does not write it', "source_detail_unwritten"),
+    ('dropped source.author "Staff": the text does not write it', "source_detail_unwritten"),
+    ("key_events[3]: dropped, sentence [2] twice", "event_duplicate"),
+    (
+        'key_events[1]: date_text "5 years after the Patriotic War" is not a date its sentence '
+        "writes; undated",
+        "date_unwritten",
+    ),
+    (
+        'key_events[7]: date_text "December 13" is not a date its sentence writes; dated "The '
+        'following day" from its sentence',
+        "date_corrected",
+    ),
+    (
+        "key_events[1]: the description is not of sentence [5]; its own words used",
+        "description_replaced",
+    ),
+    # speakers.py
+    ('actors: added "Maria Lopez", whom the text quotes', "actor_added"),
+    (
+        "positions[1]: the text gives these words to John Cornyn, not to Richard Blumenthal; "
+        "speaker changed",
+        "speaker_changed",
+    ),
+    ("positions[2]: dropped, the same words of Maria Lopez twice", "position_duplicate"),
+    (
+        'positions[2]: added, the text quotes Maria Lopez ("This keeps the harbor open") and the '
+        "answer gave no position of theirs",
+        "position_added",
+    ),
+    # merge.py, around the notes of each part
+    ("part 2/3 could not be briefed: the model could not brief this source", "part_failed"),
+    (
+        "part 1/3: repaired: positions[1] dropped: sentence [4] does not say Jane Doe said it",
+        "position_unattributed",
+    ),
+]

@@ -119,3 +119,66 @@ def test_second_format_reuses_the_cached_answer(
     assert len(script.requests) == 1  # the Markdown run cost no request
     assert cli.main([*base, "--no-cache", "-o", str(tmp_path / "c.md")]) == 0
     assert len(script.requests) == 2
+
+
+@pytest.fixture
+def unverified_brief(saved_brief: Path) -> Path:
+    data = json.loads(saved_brief.read_text(encoding="utf-8"))
+    data["meta"]["warnings"] = [
+        "repaired: positions[2] dropped: sentence [4] does not say Tom Reed said it",
+        'repaired: actors[4]: dropped "Tom Reed", listed twice',
+    ]
+    saved_brief.write_text(json.dumps(data), encoding="utf-8")
+    return saved_brief
+
+
+def test_strict_fails_with_its_own_code_and_still_writes_the_brief(
+    source_file: Path, unverified_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "brief.md"
+    args = [str(source_file), "--from-json", str(unverified_brief), "-o", str(target)]
+    assert cli.main([*args, "--strict"]) == 7
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        "briefgen: error: the brief is not verified: 1 position was left out of the brief; "
+        "check it against the source before publishing"
+    )
+    assert "1 position was left out of the brief — check before publishing." in target.read_text()
+
+
+def test_without_strict_an_unverified_brief_succeeds_and_says_so(
+    source_file: Path, unverified_brief: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), "--from-json", str(unverified_brief)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "briefgen: 1 position was left out of the brief — check before publishing.\n"
+    )
+    assert "Removed 1 position the model could not tie" in captured.out
+    assert "positions[" not in captured.out + captured.err  # diagnostics only with -v
+
+
+def test_strict_passes_a_verified_brief(
+    source_file: Path, saved_brief: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "--strict"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_verbose_prints_the_diagnostics(
+    source_file: Path, unverified_brief: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), "--from-json", str(unverified_brief), "-v"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[:2] == [
+        "briefgen: note: repaired: positions[2] dropped: sentence [4] does not say Tom Reed "
+        "said it",
+        'briefgen: note: repaired: actors[4]: dropped "Tom Reed", listed twice',
+    ]
+
+
+def test_strict_is_for_one_brief_not_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(tmp_path), "-o", str(tmp_path / "out"), "--strict"]) == 2
+    assert "--strict checks one brief" in capsys.readouterr().err

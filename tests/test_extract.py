@@ -167,7 +167,11 @@ def test_items_the_text_does_not_back_are_dropped_in_code_without_a_reask() -> N
         "repaired: positions[2] dropped: sentence [4] does not say Jane Doe said it",
         "repaired: open_questions[1] dropped: no sentence [77]",
     ]
-    assert "dropped: no sentence \\[42\\]" in briefgen.render_markdown(briefing)
+    # The reader is told in plain words; the notes themselves stay in the JSON's meta.
+    md = briefgen.render_markdown(briefing)
+    assert "Removed 1 position citing a sentence the source does not have." in md
+    assert "no sentence" not in md and "positions\\[" not in md
+    assert not briefing.verified
 
 
 def test_a_title_stance_goes_to_the_stances_request_and_is_written_from_its_answer() -> None:

@@ -189,6 +189,23 @@ def test_span_outside_the_source_is_refused():
         render_html(b, source)
 
 
+def test_an_actor_without_a_role_is_one_cell_across_the_table():
+    b, source = load_fixture()
+    b.actors[1].role = None
+    page = render_html(b, source)
+    assert page.count('<td colspan="2">') == 1
+    assert "<td></td>" not in page
+
+
+def test_masthead_shows_the_publication_date_only():
+    b, source = load_fixture()
+    assert 'published <time datetime="2025-03-14">' in render_html(b, source)
+    b.source.date = None
+    page = render_html(b, source)
+    assert "published <time" not in page
+    assert '<span class="date">' not in page  # not the generation date in its place
+
+
 def test_segments_cut_overlapping_spans():
     text = "0123456789"
     assert segments(text, {1: (2, 6), 2: (4, 8)}) == [

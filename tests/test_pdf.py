@@ -18,11 +18,16 @@ from pypdf import PdfReader
 from briefgen import pdf as pdfmod
 from briefgen.errors import RenderError
 from briefgen.pdf import (
+    QUOTE_FLOOR,
+    SECTIONS,
     SIZES,
+    Fit,
     escape_typst,
+    generated,
     layout_pdf,
     long_date,
     render_pdf,
+    restates,
     timeline_date,
     typst_source,
     typst_string,
@@ -224,12 +229,14 @@ def test_render_dispatches_pdf():
 def test_a_little_too_long_shrinks_type_but_keeps_everything():
     b = oversized(load_fixture(), n_events=6, n_actors=7, n_pos=4)
     b = b.model_copy(update={"open_questions": b.open_questions[:3]})
-    assert page_count(pdfmod._compile(typst_source(b), None)) > 1  # really overflows at full size
+    bare = Fit(SIZES[0], tuple((s, len(getattr(b, s))) for s in SECTIONS))
+    assert page_count(pdfmod._compile(typst_source(b, bare), None)) > 1  # overflows, no quotes
     layout = layout_pdf(b)
     assert layout.pages == page_count(layout.pdf) == 1
     assert SIZES[-1] <= layout.size < SIZES[0]
     assert layout.dropped == {}
-    assert layout.compiles <= 5
+    assert layout.quotes == 0  # type shrinks for the items, never for the events' quotes
+    assert layout.compiles <= 6  # one more than without quotes: the first try has them all
 
 
 def test_oversized_brief_trims_lowest_priority_items_and_says_so():
@@ -277,6 +284,101 @@ def test_typst_failure_becomes_render_error(monkeypatch):
     monkeypatch.setattr(pdfmod, "_compiler", lambda: Broken())
     with pytest.raises(RenderError, match=r"Typst could not compile the brief \(unexpected"):
         render_pdf(load_fixture())
+
+
+def with_long_quotes(b: Briefing, n: int = 8, length: int = 1) -> Briefing:
+    """``b`` with ``n`` events, each described in a few words of a long evidence passage
+    (``length`` sentences)."""
+    sentence = (
+        "In a statement read out after the session, the council said the line's financing would "
+        "be settled with the lenders before the first tenders go out, and that the ministry had "
+        "agreed to review the route again should the wetlands survey find nesting birds {}."
+    )
+    events = [
+        Event(
+            date=f"2025-{i + 1:02d}-01",
+            description=f"The council sets out step {i} of the financing plan.",
+            evidence=Evidence(quote=sentence.format(i) * length, start=0, end=10, match="exact"),
+        )
+        for i in range(n)
+    ]
+    return b.model_copy(update={"key_events": events})
+
+
+def test_room_on_the_page_shows_every_events_quote():
+    b = load_fixture()
+    layout = layout_pdf(b)
+    assert (layout.quotes, layout.compiles) == (len(b.key_events), 1)
+    text = squash(pdf_text(layout.pdf))
+    for e in b.key_events:
+        assert squash(e.description) in text
+        assert squash(e.evidence.quote) in text, e.evidence.quote
+
+
+def test_quotes_that_do_not_fit_are_left_out_from_the_last_event_on():
+    b = with_long_quotes(load_fixture(), length=2)
+    layout = layout_pdf(b)
+    assert layout.pages == page_count(layout.pdf) == 1
+    assert layout.dropped == {}
+    assert 0 < layout.quotes < len(b.key_events)
+    assert layout.size == SIZES[0]  # not all quotes fit at QUOTE_FLOOR: some left out instead
+    text = squash(pdf_text(layout.pdf))
+    assert squash(b.key_events[0].evidence.quote) in text
+    assert squash(b.key_events[-1].evidence.quote) not in text
+    assert squash(b.key_events[-1].description) in text
+
+
+def test_type_shrinks_no_further_than_the_quote_floor_for_quotes():
+    b = with_long_quotes(load_fixture(), n=6)
+    layout = layout_pdf(b)
+    assert layout.quotes == 6
+    assert QUOTE_FLOOR <= layout.size < SIZES[0]
+
+
+def test_an_event_that_restates_its_sentence_shows_it_once_and_whole():
+    b = load_fixture()
+    quote = b.key_events[0].evidence.quote
+    b.key_events[0].description = quote[:40].rstrip() + "…"  # as repair.gist writes it
+    assert restates(b.key_events[0]) and not restates(b.key_events[1])
+    text = squash(pdf_text(render_pdf(b)))
+    assert text.count(squash(quote[:40])) == 1
+    assert squash(quote) in text
+
+
+def test_masthead_shows_the_publication_date_and_footer_the_generation_time():
+    b = load_fixture()
+    text = squash(pdf_text(render_pdf(b)))
+    assert text.startswith(squash("BRIEFING NEWS REPORT · NIGAR HƏSƏNOVA published 14 March 2025"))
+    assert squash("generated 15 March 2025, 09:30 UTC") in text
+    undated = b.model_copy(update={"source": b.source.model_copy(update={"date": None})})
+    text = squash(pdf_text(render_pdf(undated)))
+    # No date is better than the generation date passed off as the source's.
+    assert text.startswith(squash("BRIEFING NEWS REPORT · NIGAR HƏSƏNOVA ! 1 of 12 quotes"))
+    assert squash("generated 15 March 2025, 09:30 UTC") in text
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        ("2026-11-29T14:41:18+00:00", "29 November 2026, 14:41 UTC"),
+        ("2026-11-29T14:41:18+04:00", "29 November 2026, 14:41 +0400"),
+        ("2026-11-29T14:41:18", "29 November 2026, 14:41"),
+        ("yesterday", "yesterday"),
+    ],
+)
+def test_generated(created, expected):
+    assert generated(created) == expected
+
+
+def test_an_actor_without_a_role_is_one_cell_across_the_table():
+    b = load_fixture()
+    b.actors[1].role = None
+    b.actors[2].role = ""
+    source = typst_source(b)
+    assert source.count("table.cell(colspan: 2)") == 2
+    assert source.count("table.cell(colspan: 1)") == len(b.actors) - 2
+    assert "      []," not in source  # no empty cell
+    assert page_count(render_pdf(b)) == 1
 
 
 # --- dates ----------------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
+from conftest import NOTE_WORDINGS
+from pypdf import PdfReader
 
 from briefgen.errors import RenderError
 from briefgen.rendering import (
@@ -104,6 +107,57 @@ def test_a_quote_copied_with_its_marks_is_shown_in_one_pair(fmt):
     text = out.decode("utf-8")
     assert "\u201cNight shipping keeps us competitive,\u201d" in text
     assert "\u201c\u201cNight" not in text and "\u201d\u201d" not in text
+
+
+def reader_text(briefing: Briefing, fmt: str) -> str:
+    """What a reader of ``fmt`` sees: the Markdown or HTML source, or the PDF's text layer."""
+    out = render(briefing, fmt, source=(FIXTURES / "source.txt").read_text(encoding="utf-8"))
+    if fmt != "pdf":
+        return out.decode("utf-8")
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out)).pages)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_no_field_path_reaches_a_reader_in_any_format(fmt):
+    briefing = load_fixture()
+    briefing.meta.warnings = [
+        *(f"repaired: {note}" for note, _ in NOTE_WORDINGS),
+        "repaired: key_events[3] dropped: a reason no rule knows yet",
+        "repaired: positions[7] reworded for a reason no rule knows yet",
+        *(f"part 2/3: repaired: {note}" for note, _ in NOTE_WORDINGS[:5]),
+    ]
+    text = reader_text(briefing, fmt)
+    # Markdown escapes brackets and underscores; the PDF's text layer may break lines anywhere.
+    squashed = "".join(text.replace("\\", "").split())
+    for path in ("key_events[", "positions[", "open_questions[", "actors[", "source.date"):
+        assert path not in squashed, path
+    assert not re.search(r"\w\[\d+\]", squashed)
+    assert "repaired:" not in text and "dropped:" not in text
+    assert "Removed" in text  # the notes are there, in plain words
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_every_format_opens_with_the_banner_when_a_brief_needs_checking(fmt):
+    briefing = load_fixture()  # one quote of twelve not found
+    briefing.meta.warnings = ["positions[1] dropped: sentence [2] does not say X said it"] * 2
+    banner = briefing.banner
+    assert banner == (
+        "1 of 12 quotes could not be found in the source; 2 positions were left out of the "
+        "brief — check before publishing."
+    )
+    text = reader_text(briefing, fmt)
+    squashed = "".join(text.split())
+    at = squashed.find("".join(banner.split()))
+    assert 0 <= at < squashed.find("councilapproveda31")  # before the summary
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_a_verified_brief_has_no_banner(fmt):
+    briefing = load_fixture()
+    briefing.positions[3].evidence.match = "exact"
+    briefing.meta.grounding = briefing.meta.grounding.model_copy(update={"missing": 0})
+    assert briefing.verified and briefing.banner is None
+    assert "check before publishing" not in reader_text(briefing, fmt)
 
 
 def test_grounding_line():

@@ -14,6 +14,7 @@ from briefgen.errors import (
     RenderError,
     SourceError,
     TruncatedError,
+    UnverifiedError,
 )
 from briefgen.extract import AsyncBriefer, Briefer, agenerate_brief, generate_brief
 from briefgen.grounding import locate
@@ -42,6 +43,7 @@ __all__ = [
     "SourceError",
     "SourceInfo",
     "TruncatedError",
+    "UnverifiedError",
     "agenerate_brief",
     "generate_brief",
     "load_source",

@@ -17,8 +17,9 @@ from briefgen.batch import BatchOptions, run_batch
 from briefgen.batch import Progress as BatchProgress
 from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
 from briefgen.extract import generate_brief, load_briefing, plan, version
+from briefgen.notices import require_verified
 from briefgen.output import write_atomic
 from briefgen.redaction import environment_secrets, redact
 from briefgen.rendering import FORMATS, Format, format_for, render
@@ -41,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-json",
         metavar="BRIEF.json",
         help="re-render a brief saved with --format json for this source; no LLM call",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"fail with exit code {UnverifiedError.exit_code} when a quote is unverified or "
+        "the check left items out (the brief is still written, to inspect)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the check's diagnostics (every change to the model's answer)",
     )
     parser.add_argument(
         "--allow-private-urls",
@@ -141,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         max_parts=args.max_parts,
     )
     if Path(args.source).is_dir():
+        if args.strict:
+            raise ConfigError("--strict checks one brief: give a file, not a folder")
         return run_folder(args, settings)
     fmt: Format = args.format or format_for(args.output)
     if fmt == "pdf" and not args.output and sys.stdout.isatty():
@@ -163,6 +178,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    if args.verbose:
+        for note in briefing.meta.warnings:
+            print(f"briefgen: note: {note}", file=sys.stderr)
+    if args.strict:
+        require_verified(briefing)  # after writing: a failed brief is still there to inspect
+    elif briefing.banner:
+        print(f"briefgen: {briefing.banner}", file=sys.stderr)
     return 0
 
 

@@ -7,7 +7,9 @@
     ├── ExtractionError      the model's answers never validated (attempts, usage, last output)
     │   ├── RefusalError     the model refused to answer
     │   └── TruncatedError   the answer hit the token limit (finish_reason=length)
-    └── RenderError          a brief could not be rendered or written
+    ├── RenderError          a brief could not be rendered or written
+    └── UnverifiedError      strict mode: a quote is unverified or the check left items out
+                             (the brief is attached, and the CLI still writes it)
 
 Every message is one line that says what to do next; the CLI prints it and exits non-zero.
 """
@@ -78,3 +80,18 @@ class RenderError(BriefgenError):
     """A briefing could not be rendered or written to disk."""
 
     exit_code = 6
+
+
+class UnverifiedError(BriefgenError):
+    """A brief asked for in strict mode needs checking: a quote was not found in the source, or
+    the check left items out (see :attr:`briefgen.schema.Briefing.banner`).
+
+    Attributes:
+        briefing: the brief itself, complete, so it can still be written and inspected.
+    """
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, briefing: Any = None) -> None:
+        super().__init__(message)
+        self.briefing = briefing

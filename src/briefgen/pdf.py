@@ -2,9 +2,10 @@
 
 Every value in the Typst source passes through :func:`escape_typst` (the environment's
 ``finalize``), so an article full of ``# $ * _ @ [ ] { }`` stays text. When the brief does not fit
-one A4 page, :func:`layout_pdf` first shrinks the type in steps down to :data:`SIZES`' floor, then
-drops the lowest-priority items (each section says "+N more in the full brief"), and as a last
-resort shortens long passages with a visible "…" and a note on the page.
+one A4 page, :func:`layout_pdf` first leaves out the events' evidence quotes (shown only while they
+fit), then shrinks the type in steps down to :data:`SIZES`' floor, then drops the lowest-priority
+items (each section says "+N more in the full brief"), and as a last resort shortens long passages
+with a visible "…" and a note on the page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,9 @@ _TYPST_VERSION = importlib.metadata.version("typst")
 
 #: Base type sizes in points, largest first; the last one is the readable floor.
 SIZES: tuple[float, ...] = (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
+#: The smallest base size the type shrinks to so that every event's quote fits; below it, some
+#: quotes are left out instead, since the quotes repeat what the events say.
+QUOTE_FLOOR = 10.0
 #: The order items leave a full page, lowest priority first: (section, items it keeps).
 TRIM_ORDER: tuple[tuple[str, int], ...] = (
     ("open_questions", 2),
@@ -121,13 +125,34 @@ def long_date(value: str | None) -> str:
     return value
 
 
+def generated(created: str) -> str:
+    """When the brief was made, for the footer: ``2026-11-29T14:41:18+00:00`` →
+    ``29 November 2026, 14:41 UTC``."""
+    try:
+        made = datetime.fromisoformat(created)
+    except ValueError:
+        return created
+    offset = made.utcoffset()
+    zone = "" if offset is None else " UTC" if offset == timedelta(0) else f" {made:%z}"
+    return f"{long_date(made.date().isoformat())}, {made:%H:%M}{zone}"
+
+
+def restates(event: Event) -> bool:
+    """Whether the event's description is its own sentence's words (code writes it so when the
+    model's was of another sentence): shown beside that sentence, it would say the same twice."""
+    said = " ".join(event.description.removesuffix("…").split())
+    return bool(said) and " ".join(event.evidence.quote.split()).startswith(said)
+
+
 @dataclass(frozen=True)
 class Fit:
-    """One candidate layout: base type size, items kept per section, long text shortened or not."""
+    """One candidate layout: base type size, items kept per section, long text shortened or not,
+    and how many events (the first ones) show their evidence quote."""
 
     size: float
     keep: tuple[tuple[str, int], ...]
     clipped: bool = False
+    quotes: int = 0
 
 
 @dataclass(frozen=True)
@@ -141,6 +166,7 @@ class PdfLayout:
         dropped: items left out per section (each shown as "+N more in the full brief").
         clipped: True when long passages were shortened with a visible "…".
         compiles: how many Typst compilations the fit took.
+        quotes: how many events (the first ones) show their evidence quote.
     """
 
     pdf: bytes
@@ -149,6 +175,7 @@ class PdfLayout:
     dropped: dict[str, int] = field(default_factory=dict)
     clipped: bool = False
     compiles: int = 1
+    quotes: int = 0
 
 
 @cache
@@ -158,6 +185,8 @@ def _environment() -> jinja2.Environment:
     env.filters["timeline_date"] = timeline_date
     env.filters["long_date"] = long_date
     env.filters["clip"] = _clip
+    env.filters["generated"] = generated
+    env.filters["restates"] = restates
     return env
 
 
@@ -178,15 +207,17 @@ def prepare() -> None:
 
 
 def typst_source(briefing: Briefing, fit: Fit | None = None) -> str:
-    """The Typst source of ``briefing`` laid out as ``fit`` says (full content at the top size)."""
-    fit = fit or Fit(SIZES[0], tuple((s, len(getattr(briefing, s))) for s in SECTIONS))
+    """The Typst source of ``briefing`` laid out as ``fit`` says (by default everything, every
+    event's quote included, at the top size)."""
+    full = tuple((s, len(getattr(briefing, s))) for s in SECTIONS)
+    fit = fit or Fit(SIZES[0], full, quotes=len(briefing.key_events))
     keep = dict(fit.keep)
     view = briefing.model_copy(update={s: getattr(briefing, s)[: keep[s]] for s in SECTIONS})
     if fit.clipped:
         view = _clipped(view)
     more = {s: len(getattr(briefing, s)) - keep[s] for s in SECTIONS}
     return template(_environment(), "brief.typ.j2").render(
-        b=view, size=fit.size, more=more, clipped=fit.clipped
+        b=view, size=fit.size, more=more, clipped=fit.clipped, quotes=fit.quotes
     )
 
 
@@ -216,10 +247,11 @@ def _timestamp(created: str) -> int | None:
 
 
 def layout_pdf(briefing: Briefing) -> PdfLayout:
-    """Render ``briefing`` to a one-page PDF, shrinking type and then trimming items to fit.
+    """Render ``briefing`` to a one-page PDF: events' quotes while they fit, then smaller type,
+    then fewer items.
 
-    Normal briefs compile once; an overfull one takes a handful of compiles (binary searches over
-    the sizes, then over the trim steps).
+    A brief that fits with every quote compiles once; one that fits only some of them, or none,
+    takes a handful of compiles (binary searches over the quotes, the sizes, then the trim steps).
 
     Raises:
         RenderError: Typst failed, or not even the trimmed, shortened brief fits one page.
@@ -235,7 +267,20 @@ def layout_pdf(briefing: Briefing) -> PdfLayout:
 
     full = tuple((s, len(getattr(briefing, s))) for s in SECTIONS)
     candidates = [Fit(size, full) for size in SIZES]
-    if not fits(candidates[0]):
+    events = len(briefing.key_events)
+    quoted = [Fit(size, full, quotes=events) for size in SIZES if size >= QUOTE_FLOOR]
+    if events and fits(quoted[0]):
+        candidates = [quoted[0]]
+    elif events and fits(candidates[0]):
+        # The page has room: every event's quote in type down to QUOTE_FLOOR, else as many
+        # quotes as fit at the top size (more never fits where fewer does not).
+        some = [Fit(SIZES[0], full, quotes=n) for n in range(events - 1, 0, -1)]
+        if fits(quoted[-1]):
+            best = _first_fit(quoted[1:-1], fits)
+            candidates = [quoted[1 + best] if best is not None else quoted[-1]]
+        elif (best := _first_fit(some, fits)) is not None:
+            candidates = [some[best]]
+    elif not fits(candidates[0]):
         if fits(candidates[-1]):
             # Floor fits: the largest size in between that also fits (at most two more compiles).
             best = _first_fit(candidates[1:-1], fits)
@@ -267,6 +312,7 @@ def layout_pdf(briefing: Briefing) -> PdfLayout:
         dropped=dropped,
         clipped=chosen.clipped,
         compiles=len(results),
+        quotes=chosen.quotes,
     )
 
 

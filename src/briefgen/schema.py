@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from datetime import date as _date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, computed_field
+
+from briefgen import notices as _notices
+from briefgen.notices import Notice
 
 ActorKind = Literal["person", "organization", "government", "group", "place", "other"]
 MatchStatus = Literal["exact", "normalized", "fuzzy", "missing"]
@@ -309,6 +312,9 @@ class Meta(BaseModel):
     created: str
     source_chars: int
     source_sha256: str
+    #: Diagnostics: one note per change the check made to the model's answer, with field paths
+    #: ("positions[2] dropped: ..."), for ``-v`` and debugging; readers get
+    #: :attr:`Briefing.notices` instead.
     warnings: list[str] = Field(default_factory=list)
     #: How many parts a source too long for one request was split into (1: not chunked).
     chunks: int = 1
@@ -327,6 +333,28 @@ class Briefing(BaseModel):
     positions: list[Position]
     open_questions: list[OpenQuestion]
     meta: Meta
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verified(self) -> bool:
+        """True when every quote was found in the source and the check left no item out."""
+        return self.meta.grounding.missing == 0 and not any(n.removed for n in self.notices)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def banner(self) -> str | None:
+        """The line every format opens with when the brief is not :attr:`verified`, else None:
+        "2 of 8 quotes could not be found in the source; 3 positions were left out of the brief
+        — check before publishing."."""
+        g = self.meta.grounding
+        return _notices.banner(g.missing, g.total, self.notices)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notices(self) -> list[Notice]:
+        """What the check changed, in plain counted sentences for the reader (no field paths);
+        the notes they come from stay in ``meta.warnings``."""
+        return _notices.read(self.meta.warnings)
 
     def evidence(self) -> list[Evidence]:
         """Every evidence record in reading order: events, positions, open questions."""
