@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,50 @@ def test_second_format_reuses_the_cached_answer(
     assert len(script.requests) == 1  # the Markdown run cost no request
     assert cli.main([*base, "--no-cache", "-o", str(tmp_path / "c.md")]) == 0
     assert len(script.requests) == 2
+
+
+def test_output_into_a_fifo_reaches_its_reader(
+    source_file: Path, saved_brief: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(fifo)]) == 0
+    reader.join(5)
+    assert got and got[0].startswith(b"# Port authority approves night shipping")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dash_output_is_standard_output(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = set(Path().iterdir())
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("# Port authority approves night shipping")
+    assert set(Path().iterdir()) == before  # no file called "-"
+
+
+def test_output_onto_an_input_is_refused_before_any_request(
+    source_file: Path,
+    saved_brief: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_request(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the LLM was asked")
+
+    monkeypatch.setattr(cli, "generate_brief", no_request)
+    before = source_file.read_bytes(), saved_brief.read_bytes()
+    assert cli.main([str(source_file), "-o", str(source_file)]) == 6
+    err = capsys.readouterr().err.strip()
+    assert "an input of this brief" in err and len(err.splitlines()) == 1
+    rerender = [str(source_file), "--from-json", str(saved_brief), "-o", str(saved_brief)]
+    assert cli.main(rerender) == 6
+    assert (source_file.read_bytes(), saved_brief.read_bytes()) == before

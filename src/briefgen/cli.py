@@ -19,7 +19,7 @@ from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError
 from briefgen.extract import generate_brief, load_briefing, plan, version
-from briefgen.output import write_atomic
+from briefgen.output import resolve_output, write_output
 from briefgen.redaction import environment_secrets, redact
 from briefgen.rendering import FORMATS, Format, format_for, render
 from briefgen.settings import Settings
@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "source", help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input"
     )
-    parser.add_argument("-o", "--output", help="write here (format from the extension)")
+    parser.add_argument(
+        "-o", "--output", help="write here (format from the extension); - for standard output"
+    )
     parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
     parser.add_argument(
         "--from-json",
@@ -141,9 +143,13 @@ def run(args: argparse.Namespace) -> int:
     )
     if Path(args.source).is_dir():
         return run_folder(args, settings)
-    fmt: Format = args.format or format_for(args.output)
-    if fmt == "pdf" and not args.output and sys.stdout.isatty():
+    output = None if args.output == "-" else args.output
+    fmt: Format = args.format or format_for(output)
+    if fmt == "pdf" and not output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
+    inputs = (args.source, args.from_json)
+    if output:
+        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
     source = load_source(args.source, allow_private_urls=args.allow_private_urls)
     if args.from_json:
         briefing = load_briefing(args.from_json, source.text)
@@ -156,9 +162,9 @@ def run(args: argparse.Namespace) -> int:
             source.text, settings=settings, info=source.info, cache_dir=cache_dir
         )
     data = render(briefing, fmt, source=source.text)
-    if args.output:
-        write_atomic(args.output, data)
-        print(f"wrote {args.output}", file=sys.stderr)
+    if output:
+        write_output(output, data, inputs=inputs)
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
