@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
+import tempfile
 import threading
 from pathlib import Path
 
@@ -169,3 +171,93 @@ def test_output_onto_an_input_is_refused_before_any_request(
     rerender = [str(source_file), "--from-json", str(saved_brief), "-o", str(saved_brief)]
     assert cli.main(rerender) == 6
     assert (source_file.read_bytes(), saved_brief.read_bytes()) == before
+
+
+# --- output folders and files the OS will not let us write: one line, exit 6 ---------------------
+
+#: A server nothing listens on: a run that got as far as the LLM would fail, never hang.
+NO_LLM = ["--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "port.txt").write_text(SOURCE, encoding="utf-8")
+    return folder
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make ``root`` behave like a read-only file system (root ignores permission bits)."""
+    real_mkdir, real_mkstemp, real_access = os.mkdir, tempfile.mkstemp, os.access
+
+    def refuse(path: object) -> OSError:
+        return OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    def mkdir(path: str, *args: object, **kwargs: object) -> None:
+        if Path(path).is_relative_to(root) and not Path(path).is_dir():
+            raise refuse(path)
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def mkstemp(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
+        if dir is not None and Path(dir).is_relative_to(root):
+            raise refuse(dir)
+        return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    def access(path: str, mode: int, **kwargs: object) -> bool:
+        if Path(path).is_relative_to(root) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "access", access)
+
+
+def _one_line(capsys: pytest.CaptureFixture[str], needle: str) -> None:
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_batch_output_onto_a_file_is_one_line(
+    news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "briefs.md"
+    target.write_text("keep", encoding="utf-8")
+    assert cli.main([str(news), "-o", str(target), *NO_LLM]) == 6
+    _one_line(capsys, "is a file, not a folder")
+    assert target.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_batch_output_on_a_read_only_file_system_is_one_line(
+    news: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exists: bool,
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    out = ro / "briefs"
+    if exists:
+        out.mkdir()
+    _read_only(monkeypatch, ro)
+    assert cli.main([str(news), "-o", str(out), *NO_LLM]) == 6
+    _one_line(capsys, "read-only" if exists else "Read-only file system")
+
+
+def test_output_on_a_read_only_file_system_is_one_line(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _read_only(monkeypatch, ro)
+    for target in (ro / "brief.md", ro / "new" / "brief.md"):
+        code = cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(target)])
+        assert code == 6
+        _one_line(capsys, "Read-only file system")

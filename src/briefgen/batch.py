@@ -26,7 +26,7 @@ from briefgen.errors import BriefgenError, ConfigError
 from briefgen.extract import AsyncBriefer, version
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
-from briefgen.output import remove_temp_files, safe_relative_path, write_atomic
+from briefgen.output import ensure_folder, remove_temp_files, safe_relative_path, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import Format, prepare, render
 from briefgen.runreport import RunReport, SourceResult, Summary, prepare_index, render_index
@@ -400,7 +400,7 @@ async def arun_batch(
     for item in map(Path, inputs):
         if item.is_dir() and out.resolve() == item.resolve():
             raise ConfigError(f"-o {out} is the source folder: write the briefs somewhere else")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out)
     started = time.monotonic()
     with _exclusive(out), _heap_frozen():
         remove_temp_files(out)  # debris of a run killed mid-write

@@ -156,6 +156,29 @@ def write_output(
     return target
 
 
+def ensure_folder(path: str | Path) -> Path:
+    """Create the output folder ``path`` if needed and check that files can be made in it.
+
+    Raises:
+        RenderError: ``path`` is a file, cannot be created, or is read-only.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise RenderError(
+            f"{folder} is a file, not a folder: name a folder for the briefs"
+        ) from exc
+    except OSError as exc:
+        raise RenderError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+    # Checked before the run's lock and state go in, so a read-only folder is one error line.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RenderError(
+            f"cannot write to {folder} (read-only, or not yours): pick another folder"
+        )
+    return folder
+
+
 #: Characters no output file name may contain (Windows reserves the printable ones too).
 _UNSAFE_CHARS = frozenset('<>:"/\\|?*')
 _RESERVED_NAMES = frozenset(
