@@ -261,3 +261,19 @@ def test_output_on_a_read_only_file_system_is_one_line(
         code = cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(target)])
         assert code == 6
         _one_line(capsys, "Read-only file system")
+
+
+@pytest.mark.parametrize("flag", [["--rpm", "0"], ["--rpm", "-1"], ["--tpm", "0"]])
+def test_bad_rate_limits_are_one_line_before_any_source_is_read(
+    news: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flag: list[str],
+) -> None:
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a source was read")
+
+    monkeypatch.setattr("briefgen.batch.load_source", no_reading)
+    assert cli.main([str(news), "-o", str(tmp_path / "out"), *flag, *NO_LLM]) == 2
+    _one_line(capsys, f"{flag[0][2:]} must be a number above 0")

@@ -19,6 +19,7 @@ from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError
 from briefgen.extract import generate_brief, load_briefing, plan, version
+from briefgen.limits import check_rates
 from briefgen.output import resolve_output, write_output
 from briefgen.redaction import environment_secrets, redact
 from briefgen.rendering import FORMATS, Format, format_for, render
@@ -101,6 +102,7 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
     """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
     options = BatchOptions(
         jobs=args.jobs,
         rpm=args.rpm,
