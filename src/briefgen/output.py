@@ -110,11 +110,15 @@ def resolve_output(
     if mode == "replace" and st is not None:  # writing into a pipe or terminal destroys nothing
         for item in inputs:
             if item is not None and _same_file(st, item):
+                also = "" if Path(item) == given else f" ({item})"
                 raise RenderError(
-                    f"{given} is {item}, an input of this brief: write the brief to another file"
+                    f"{given} is an input of this brief{also}: write the brief to another file"
                 )
+    # Only a link in the last place matters: the rename replaces that name, not what it names.
     # A pipe or device is opened by its given name (/dev/stdout's link only resolves in /proc).
-    return (given if mode == "stream" else Path(os.path.realpath(given))), mode
+    if mode == "replace" and given.is_symlink():
+        return Path(os.path.realpath(given)), mode
+    return given, mode
 
 
 def _same_file(st: os.stat_result, item: str | Path) -> bool:
