@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -182,3 +187,157 @@ def test_strict_is_for_one_brief_not_a_folder(
 ) -> None:
     assert cli.main([str(tmp_path), "-o", str(tmp_path / "out"), "--strict"]) == 2
     assert "--strict checks one brief" in capsys.readouterr().err
+
+
+def test_output_into_a_fifo_reaches_its_reader(
+    source_file: Path, saved_brief: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(fifo)]) == 0
+    reader.join(5)
+    assert got and got[0].startswith(b"# Port authority approves night shipping")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dash_output_is_standard_output(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = set(Path().iterdir())
+    assert cli.main([str(source_file), "--from-json", str(saved_brief), "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("# Port authority approves night shipping")
+    assert set(Path().iterdir()) == before  # no file called "-"
+
+
+def test_output_onto_an_input_is_refused_before_any_request(
+    source_file: Path,
+    saved_brief: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_request(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the LLM was asked")
+
+    monkeypatch.setattr(cli, "generate_brief", no_request)
+    before = source_file.read_bytes(), saved_brief.read_bytes()
+    assert cli.main([str(source_file), "-o", str(source_file)]) == 6
+    err = capsys.readouterr().err.strip()
+    assert "an input of this brief" in err and len(err.splitlines()) == 1
+    rerender = [str(source_file), "--from-json", str(saved_brief), "-o", str(saved_brief)]
+    assert cli.main(rerender) == 6
+    assert (source_file.read_bytes(), saved_brief.read_bytes()) == before
+
+
+# --- output folders and files the OS will not let us write: one line, exit 6 ---------------------
+
+#: A server nothing listens on: a run that got as far as the LLM would fail, never hang.
+NO_LLM = ["--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "port.txt").write_text(SOURCE, encoding="utf-8")
+    return folder
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make ``root`` behave like a read-only file system (root ignores permission bits)."""
+    real_mkdir, real_mkstemp, real_access = os.mkdir, tempfile.mkstemp, os.access
+
+    def refuse(path: object) -> OSError:
+        return OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    def mkdir(path: str, *args: object, **kwargs: object) -> None:
+        if Path(path).is_relative_to(root) and not Path(path).is_dir():
+            raise refuse(path)
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def mkstemp(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
+        if dir is not None and Path(dir).is_relative_to(root):
+            raise refuse(dir)
+        return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    def access(path: str, mode: int, **kwargs: object) -> bool:
+        if Path(path).is_relative_to(root) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "access", access)
+
+
+def _one_line(capsys: pytest.CaptureFixture[str], needle: str) -> None:
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_batch_output_onto_a_file_is_one_line(
+    news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "briefs.md"
+    target.write_text("keep", encoding="utf-8")
+    # The layout check refuses it as a usage error, before the folder is made.
+    assert cli.main([str(news), "-o", str(target), *NO_LLM]) == 2
+    _one_line(capsys, "is a file: the briefs of a folder go to a folder")
+    assert target.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_batch_output_on_a_read_only_file_system_is_one_line(
+    news: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exists: bool,
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    out = ro / "briefs"
+    if exists:
+        out.mkdir()
+    _read_only(monkeypatch, ro)
+    assert cli.main([str(news), "-o", str(out), *NO_LLM]) == 6
+    _one_line(capsys, "read-only" if exists else "Read-only file system")
+
+
+def test_output_on_a_read_only_file_system_is_one_line(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    _read_only(monkeypatch, ro)
+    for target in (ro / "brief.md", ro / "new" / "brief.md"):
+        code = cli.main([str(source_file), "--from-json", str(saved_brief), "-o", str(target)])
+        assert code == 6
+        _one_line(capsys, "Read-only file system")
+
+
+@pytest.mark.parametrize("flag", [["--rpm", "0"], ["--rpm", "-1"], ["--tpm", "0"]])
+def test_bad_rate_limits_are_one_line_before_any_source_is_read(
+    news: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flag: list[str],
+) -> None:
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a source was read")
+
+    monkeypatch.setattr("briefgen.batch.load_source", no_reading)
+    assert cli.main([str(news), "-o", str(tmp_path / "out"), *flag, *NO_LLM]) == 2
+    _one_line(capsys, f"{flag[0][2:]} must be a number above 0")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import socket
 import threading
+import time
 from typing import ClassVar
 
 import httpx
@@ -164,7 +166,7 @@ def test_declared_size_over_the_cap_is_refused_unread():
 def test_streamed_body_over_the_cap_is_cut_off():
     pulled = []
 
-    def body():
+    async def body():
         for _ in range(1000):
             pulled.append(1)
             yield b"y" * 512
@@ -301,3 +303,57 @@ def test_local_errors(local_server):
 def test_localhost_name_is_refused_via_real_resolution():
     with pytest.raises(SourceError, match="non-public address"):
         fetch_module.fetch("http://localhost:9/", transport=httpx.MockTransport(never))
+
+
+# --- one deadline for the whole exchange --------------------------------------------------------
+
+
+@contextlib.contextmanager
+def dripping_server(at_once: bytes, dripped: bytes, *, every: float = 0.05):
+    """A loopback server that answers ``at_once``, then ``dripped`` a byte every ``every`` s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(at_once)
+                for byte in dripped:
+                    if done.wait(every):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:  # the client gave up and closed the connection
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/story.html"
+    finally:
+        done.set()
+        listener.close()
+        thread.join(5)
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(PAGE)
+
+
+@pytest.mark.parametrize(
+    ("at_once", "dripped"),
+    [(b"", HEAD + PAGE), (HEAD, PAGE)],
+    ids=["headers dripped", "body dripped"],
+)
+def test_one_deadline_bounds_the_whole_exchange(at_once, dripped):
+    # Every byte comes well within the read timeout, so only the deadline can stop it.
+    with dripping_server(at_once, dripped) as url:
+        started = time.monotonic()
+        with pytest.raises(SourceError, match=r"took over 0.5 s to download: try again"):
+            fetch(url, allow_private=True, timeout=2, deadline=0.5)
+        assert time.monotonic() - started < 1.5
+
+
+async def test_fetch_works_from_inside_a_running_event_loop(local_server):
+    got = fetch(f"{local_server}/story.html", allow_private=True)
+    assert got.kind == "html" and got.data == PAGE

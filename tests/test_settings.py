@@ -44,3 +44,30 @@ def test_bad_values_are_config_errors(tmp_path: Path) -> None:
     bad.write_text("colour = 'red'\n")
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.load(env={}, config_file=bad)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BRIEFGEN_MAX_ATTEMPTS", "0"),
+        ("BRIEFGEN_MAX_TOTAL_TOKENS", "0"),
+        ("BRIEFGEN_MAX_OUTPUT_TOKENS", "-5"),
+        ("BRIEFGEN_TEMPERATURE", "nan"),
+        ("BRIEFGEN_REQUEST_TIMEOUT", "0"),
+        ("BRIEFGEN_DEADLINE", "-1"),
+        ("BRIEFGEN_DEADLINE", "inf"),
+        ("BRIEFGEN_N_CTX", "0"),
+        ("BRIEFGEN_THREADS", "-2"),
+        ("BRIEFGEN_MAX_PARTS", "0"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_when_settings_are_made(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    empty = tmp_path / "config.toml"
+    empty.write_text("")
+    with pytest.raises(
+        ConfigError, match=rf"got {value}: fix it where it is set \({variable},"
+    ) as info:
+        Settings.load(env={variable: value}, config_file=empty)
+    assert "\n" not in str(info.value)

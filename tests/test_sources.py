@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pikepdf
 import pytest
 import typst
 from conftest import Script, completion
@@ -149,6 +150,39 @@ def test_broken_pdf_is_a_clear_error(tmp_path):
     path.write_bytes(b"%PDF-1.7\n" + b"garbage " * 50)
     with pytest.raises(SourceError, match="not a readable PDF"):
         load_source(path)
+
+
+def _encrypted(data: bytes, **scheme: object) -> bytes:
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        doc.save(out, encryption=pikepdf.Encryption(owner="owner", **scheme))
+    return out.getvalue()
+
+
+#: Encryption schemes: AES-256 (R6), AES-128 (R4), RC4-128 (R3, which cannot encrypt metadata).
+SCHEMES = {
+    "aes-256": {"R": 6},
+    "aes-128": {"R": 4, "aes": True},
+    "rc4": {"R": 3, "aes": False, "metadata": False},
+}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_encrypted_pdf_without_a_user_password_is_read(tmp_path, scheme):
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(_encrypted(_pdf("Roads get 12 percent more money."), **SCHEMES[scheme]))
+    source = load_source(path)
+    assert "Roads get 12 percent more money." in source.text
+    assert source.info.title == "Budget report"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_pdf_that_needs_a_password_is_a_clear_error(tmp_path, scheme):
+    path = tmp_path / "secret.pdf"
+    path.write_bytes(_encrypted(_pdf("Secret."), user="secret", **SCHEMES[scheme]))
+    with pytest.raises(SourceError, match="is password-protected: save an unlocked copy") as info:
+        load_source(path)
+    assert "\n" not in str(info.value)
 
 
 def test_pdf_under_a_text_name_is_read_as_pdf(tmp_path):

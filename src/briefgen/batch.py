@@ -36,7 +36,7 @@ from briefgen.errors import BriefgenError, ConfigError
 from briefgen.extract import AsyncBriefer, version
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
-from briefgen.output import remove_temp_files, write_atomic
+from briefgen.output import ensure_folder, remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import FORMATS, Format, prepare, render
 from briefgen.runreport import (
@@ -402,10 +402,7 @@ async def arun_batch(
     jobs, ignored = discover(inputs, out)
     if not jobs:
         raise nothing_to_brief(inputs, ignored)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create -o {out}: {exc.strerror or exc}") from exc
+    ensure_folder(out)
     started = time.monotonic()
     with _exclusive(out), _heap_frozen():
         # Debris of a run killed mid-write, beside the files this run writes, and only there.

@@ -19,8 +19,9 @@ from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
 from briefgen.extract import generate_brief, load_briefing, plan, version
+from briefgen.limits import check_rates
 from briefgen.notices import require_verified
-from briefgen.output import write_atomic
+from briefgen.output import resolve_output, write_output
 from briefgen.redaction import environment_secrets, redact
 from briefgen.rendering import FORMATS, Format, format_for, render
 from briefgen.settings import Settings
@@ -36,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "source", help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input"
     )
-    parser.add_argument("-o", "--output", help="write here (format from the extension)")
+    parser.add_argument(
+        "-o", "--output", help="write here (format from the extension); - for standard output"
+    )
     parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
     parser.add_argument(
         "--from-json",
@@ -112,6 +115,7 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
     """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
     options = BatchOptions(
         jobs=args.jobs,
         rpm=args.rpm,
@@ -157,9 +161,13 @@ def run(args: argparse.Namespace) -> int:
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
         return run_folder(args, settings)
-    fmt: Format = args.format or format_for(args.output)
-    if fmt == "pdf" and not args.output and sys.stdout.isatty():
+    output = None if args.output == "-" else args.output
+    fmt: Format = args.format or format_for(output)
+    if fmt == "pdf" and not output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
+    inputs = (args.source, args.from_json)
+    if output:
+        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
     source = load_source(args.source, allow_private_urls=args.allow_private_urls)
     if args.from_json:
         briefing = load_briefing(args.from_json, source.text)
@@ -172,9 +180,9 @@ def run(args: argparse.Namespace) -> int:
             source.text, settings=settings, info=source.info, cache_dir=cache_dir
         )
     data = render(briefing, fmt, source=source.text)
-    if args.output:
-        write_atomic(args.output, data)
-        print(f"wrote {args.output}", file=sys.stderr)
+    if output:
+        write_output(output, data, inputs=inputs)
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -3,17 +3,22 @@
 Every hop (the first request and each redirect) resolves the host name once, refuses it when any
 address it resolves to is loopback, private, link-local or otherwise not public (unless the caller
 allows private URLs), then connects to that checked address: a DNS answer that changes between
-the check and the connection cannot redirect the request. The body is streamed with a byte cap
-and an overall deadline, and only HTML, plain text and PDF responses are accepted.
+the check and the connection cannot redirect the request. The body is streamed with a byte cap,
+and only HTML, plain text and PDF responses are accepted. One deadline bounds the whole exchange:
+connections, headers and bodies of every hop. httpx's timeouts only bound each read, so a server
+that drips a byte a second would never trip them; the exchange therefore runs on an event loop of
+its own, under ``asyncio.timeout``, which cancels it wherever it waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import httpx
 
@@ -24,7 +29,8 @@ from briefgen.formats import Kind, sniff
 MAX_FETCH_BYTES = 10 * 1024 * 1024
 #: Seconds allowed to connect, and between two reads of the body.
 FETCH_TIMEOUT = 20.0
-#: Seconds the whole download may take, so a server that drips bytes cannot hold us forever.
+#: Seconds the whole exchange may take (connect, headers, body, redirects), so a server that
+#: drips bytes cannot hold us forever.
 FETCH_DEADLINE = 60.0
 MAX_REDIRECTS = 5
 _MEDIA_KINDS: dict[str, Kind] = {
@@ -37,6 +43,7 @@ _MEDIA_KINDS: dict[str, Kind] = {
 _ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.8,application/pdf;q=0.7"
 
 Resolver = Callable[[str, int], list[str]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def is_public(address: str) -> bool:
 
 
 def _checked_request(
-    client: httpx.Client, url: httpx.URL, allow_private: bool, resolver: Resolver
+    client: httpx.AsyncClient, url: httpx.URL, allow_private: bool, resolver: Resolver
 ) -> httpx.Request:
     if url.scheme not in ("http", "https"):
         raise SourceError(f"{url}: only http:// and https:// URLs can be fetched")
@@ -112,7 +119,7 @@ def _media(response: httpx.Response, where: str) -> Kind | None:
     return _MEDIA_KINDS[media]
 
 
-def _body(response: httpx.Response, where: str, max_bytes: int, deadline: float) -> bytes:
+async def _body(response: httpx.Response, where: str, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise SourceError(
@@ -121,15 +128,13 @@ def _body(response: httpx.Response, where: str, max_bytes: int, deadline: float)
         )
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > max_bytes:
             raise SourceError(
                 f"{where} is over the {max_bytes // 1024} KB download limit: save it and pass "
                 "the file"
             )
-        if time.monotonic() > deadline:
-            raise SourceError(f"{where} took over {FETCH_DEADLINE:.0f} s to download: try again")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -140,7 +145,8 @@ def fetch(
     allow_private: bool = False,
     max_bytes: int = MAX_FETCH_BYTES,
     timeout: float = FETCH_TIMEOUT,
-    transport: httpx.BaseTransport | None = None,
+    deadline: float = FETCH_DEADLINE,
+    transport: httpx.AsyncBaseTransport | None = None,
     resolver: Resolver | None = None,
 ) -> Fetched:
     """Download ``url``, following up to five redirects, each checked like the first request.
@@ -150,23 +156,53 @@ def fetch(
         allow_private: allow loopback, private and link-local addresses (a local test server).
         max_bytes: refuse a body larger than this.
         timeout: seconds to connect and between reads.
+        deadline: seconds the whole exchange may take, redirects included.
         transport: an ``httpx`` transport to use instead of the network (tests).
         resolver: host name to IP addresses; :func:`resolve` (the system resolver) by default.
 
     Raises:
-        SourceError: refused address, bad status, wrong content type, too large, timeout, or
-            any network failure.
+        SourceError: refused address, bad status, wrong content type, too large, timeout, past
+            the deadline, or any network failure.
     """
+    exchange = _fetch(url, allow_private, max_bytes, timeout, transport, resolver or resolve)
+    try:
+        return _run(_within(deadline, exchange))
+    except TimeoutError as exc:
+        raise SourceError(f"{url} took over {deadline:g} s to download: try again") from exc
+
+
+async def _within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
+    async with asyncio.timeout(seconds):
+        return await work
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` on an event loop of its own, also when the caller is inside one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as pool:  # asyncio.run refuses to nest (a notebook, async code)
+        return pool.submit(asyncio.run, work).result()
+
+
+async def _fetch(
+    url: str,
+    allow_private: bool,
+    max_bytes: int,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None,
+    resolver: Resolver,
+) -> Fetched:
     current = httpx.URL(url)
-    deadline = time.monotonic() + FETCH_DEADLINE
     headers = {"User-Agent": "briefgen (+https://pypi.org/project/briefgen/)", "Accept": _ACCEPT}
     try:
-        with httpx.Client(
+        async with httpx.AsyncClient(
             transport=transport, timeout=timeout, headers=headers, trust_env=False
         ) as client:
             for _ in range(MAX_REDIRECTS + 1):
-                request = _checked_request(client, current, allow_private, resolver or resolve)
-                response = client.send(request, stream=True, follow_redirects=False)
+                request = _checked_request(client, current, allow_private, resolver)
+                response = await client.send(request, stream=True, follow_redirects=False)
                 try:
                     if response.is_redirect and "location" in response.headers:
                         current = current.join(response.headers["location"])
@@ -176,13 +212,13 @@ def fetch(
                             f"{url} answered HTTP {response.status_code}: check the address"
                         )
                     kind = _media(response, url)
-                    data = _body(response, url, max_bytes, deadline)
+                    data = await _body(response, url, max_bytes)
                     kind = kind or sniff(data)
                     if kind is None:
                         raise SourceError(f"{url} sent no content type briefgen recognises")
                     return Fetched(str(current), data, kind, response.charset_encoding)
                 finally:
-                    response.close()
+                    await response.aclose()
     except httpx.TimeoutException as exc:
         raise SourceError(
             f"{url} did not answer within {timeout:.0f} s: try again, or save the page and pass "

@@ -18,7 +18,7 @@ import charset_normalizer
 import pypdf
 import trafilatura
 from charset_normalizer.md import mess_ratio
-from pypdf.errors import PdfReadError
+from pypdf.errors import DependencyError, PdfReadError
 
 from briefgen.errors import SourceError
 from briefgen.schema import SourceInfo
@@ -194,15 +194,19 @@ def read_pdf(data: bytes, origin: str) -> tuple[str, SourceInfo]:
     """The text layer of a PDF, page after page, and the title and author it declares.
 
     Raises:
-        SourceError: the file is not a readable PDF, is encrypted, or has no text (a scan).
+        SourceError: the file is not a readable PDF, needs a password, or has no text (a scan).
     """
     try:
         with warnings.catch_warnings():
             # pypdf warns about every small defect of real-world PDFs; it reads them anyway.
             warnings.simplefilter("ignore")
-            reader = pypdf.PdfReader(io.BytesIO(data))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise SourceError(f"{origin} is password-protected: save an unlocked copy")
+            try:
+                reader = pypdf.PdfReader(io.BytesIO(data))
+                encrypted = reader.is_encrypted
+            except DependencyError:  # it tried the empty password of an AES file
+                encrypted = True
+            if encrypted:
+                reader = pypdf.PdfReader(io.BytesIO(_unlocked(data, origin)))
             pages = [page.extract_text() or "" for page in reader.pages]
             meta = reader.metadata
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -219,6 +223,29 @@ def read_pdf(data: bytes, origin: str) -> tuple[str, SourceInfo]:
         origin=origin,
     )
     return text, info
+
+
+def _unlocked(data: bytes, origin: str) -> bytes:
+    """An encrypted PDF that opens without a password (the usual "no copying" kind), decrypted.
+
+    qpdf (through pikepdf) decrypts every standard scheme, AES included, which pypdf alone can
+    only do with the cryptography package installed.
+
+    Raises:
+        SourceError: the PDF needs a password, or qpdf cannot read it.
+    """
+    import pikepdf  # ~100 ms to import, and only encrypted PDFs need it
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as doc:  # the empty user password
+            out = io.BytesIO()
+            doc.save(out)  # without encryption
+    except pikepdf.PasswordError as exc:
+        raise SourceError(f"{origin} is password-protected: save an unlocked copy") from exc
+    except pikepdf.PdfError as exc:
+        msg = f"{origin} is not a readable PDF ({type(exc).__name__}): check the file"
+        raise SourceError(msg) from exc
+    return out.getvalue()
 
 
 def _meta_text(value: object) -> str | None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+
+from briefgen.errors import ConfigError
 
 #: Back-off when a 429 names no Retry-After.
 DEFAULT_BACKOFF = 1.0
@@ -31,17 +34,32 @@ def estimate_tokens(body: dict[str, Any]) -> int:
     return int(prompt) + int(cap)
 
 
+def check_rates(rpm: float | None, tpm: float | None) -> None:
+    """Refuse a rate limit that is not a number above 0 (None means no limit).
+
+    Raises:
+        ConfigError: ``rpm`` or ``tpm`` is 0, negative, infinite or NaN.
+    """
+    for name, rate in (("rpm", rpm), ("tpm", tpm)):
+        if rate is not None and not 0 < rate < math.inf:
+            raise ConfigError(
+                f"{name} must be a number above 0, got {rate:g}: leave it out for no limit"
+            )
+
+
 class RunLimiter:
     """Pace requests: at most ``rpm`` requests and ``tpm`` tokens a minute, and back off on 429.
 
     Args:
         rpm: requests per minute, or None for no limit.
         tpm: tokens per minute (prompt estimate plus output cap), or None for no limit.
+
+    Raises:
+        ConfigError: a rate is not a number above 0.
     """
 
     def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
-        if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
-            raise ValueError("rpm and tpm must be positive")
+        check_rates(rpm, tpm)
         self.rpm = AsyncLimiter(rpm, 60.0) if rpm else None
         self.tpm = AsyncLimiter(tpm, 60.0) if tpm else None
         self._resume_at = 0.0

@@ -8,6 +8,7 @@ file named by ``BRIEFGEN_CONFIG``) > the defaults below.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -30,6 +31,21 @@ PROMPT_OVERHEAD_TOKENS = 2_000
 MIN_INPUT_BUDGET = 1_000
 #: Source tokens per request for hosted models (their windows are 100k+ tokens).
 HOSTED_INPUT_BUDGET = 100_000
+
+#: The least each numeric setting may be (0 picks the default where one is computed).
+_LEAST: dict[str, float] = {
+    "max_attempts": 1,
+    "max_total_tokens": 1,
+    "max_output_tokens": 1,
+    "temperature": 0,
+    "transport_retries": 0,
+    "n_ctx": 1,
+    "threads": 0,
+    "input_budget_tokens": 0,
+    "max_parts": 1,
+}
+#: Settings in seconds, which must be finite and above 0.
+_SECONDS = ("request_timeout", "deadline")
 
 # setting name -> environment variables that may supply it, first wins.
 _ENV: dict[str, tuple[str, ...]] = {
@@ -103,14 +119,16 @@ class Settings:
             raise ConfigError(
                 f"unknown mode {self.mode!r}: use auto, json_schema, json_object or tools"
             )
-        if self.max_attempts < 1:
-            raise ConfigError("max_attempts must be at least 1")
-        if self.transport_retries < 0:
-            raise ConfigError("transport_retries must be 0 or more")
-        if self.max_parts < 1:
-            raise ConfigError("max_parts must be at least 1")
-        if self.input_budget_tokens < 0:
-            raise ConfigError("input_budget_tokens must be 0 (backend default) or more")
+        for name, least in _LEAST.items():
+            value = getattr(self, name)
+            if not value >= least:  # also refuses NaN
+                raise ConfigError(f"{name} must be at least {least:g}, got {value:g}: {_fix(name)}")
+        for name in _SECONDS:
+            value = getattr(self, name)
+            if not 0 < value < math.inf:
+                raise ConfigError(
+                    f"{name} must be a number of seconds above 0, got {value:g}: {_fix(name)}"
+                )
 
     def input_budget(self, backend: str | None = None) -> int:
         """Source tokens one request may carry with ``backend`` (default: this one's).
@@ -169,6 +187,10 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return cls(**_coerce(values))
+
+
+def _fix(name: str) -> str:
+    return f"fix it where it is set ({_ENV[name][0]}, the config file or a flag)"
 
 
 def _read_config(path: str | Path | None, env: Mapping[str, str]) -> dict[str, Any]:
