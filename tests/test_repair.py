@@ -369,7 +369,6 @@ def test_an_event_citing_a_sentence_already_cited_is_dropped() -> None:
         ("The authority approved night container traffic.", True),
         ("Night shipping approved", True),
         ("The forum focused on the August Washington agreements.", False),  # another sentence's
-        ("", True),  # nothing to compare
     ],
 )
 def test_a_description_of_another_sentence_gives_way_to_the_cited_sentences_words(
@@ -380,6 +379,26 @@ def test_a_description_of_another_sentence_gives_way_to_the_cited_sentences_word
     words = repair.gist(Document(SOURCE).words(2))
     assert repaired.key_events[0].description == (description if kept else words)
     assert bool(notes) is not kept
+
+
+def test_an_event_the_model_only_points_at_is_dated_and_described_by_its_sentence() -> None:
+    # The schema asks for the sentence alone: its date and line are the sentence's own words.
+    repaired, _, notes = _repair(key_events=[{"sentence": 2}])
+    event = repaired.key_events[0]
+    assert event.description == repair.gist(Document(SOURCE).words(2))
+    assert event.date_text == "Tuesday, March 4, 2025" and notes == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "line"),
+    [
+        ("PHOENIX \u2014 As the Legislature sent a bill to her desk Monday.", "As the Legislature"),
+        ("AUGUSTA, Me. \u2014 Paul R. LePage declared on Wednesday.", "Paul R. LePage declared"),
+        ("U.S. officials said no.", "U.S. officials said no."),
+    ],
+)
+def test_a_gist_leaves_out_the_dateline(sentence: str, line: str) -> None:
+    assert repair.gist(sentence).startswith(line)
 
 
 def test_a_long_sentence_as_description_is_cut_at_a_word() -> None:

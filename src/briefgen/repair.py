@@ -402,8 +402,13 @@ def _describes(description: str, sentence: str) -> bool:
     return len(said & written) * 3 >= len(said)
 
 
+#: A dateline before a report's first sentence: "PHOENIX — ", "AUGUSTA, Me. — ".
+_DATELINE = re.compile(r"^[A-Z][A-Z.'\- ]+(?:, [A-Z][\w.]*)?[ \t]+(?:\u2014|\u2013|--|-)[ \t]+")
+
+
 def gist(sentence: str, limit: int = 100) -> str:
-    """The sentence's own words, cut at a word to ``limit`` characters."""
+    """The sentence's own words without a dateline, cut at a word to ``limit`` characters."""
+    sentence = _DATELINE.sub("", sentence, count=1)
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:\u2013\u2014-")
@@ -454,8 +459,10 @@ def repair(
         if why:
             found = f'dated "{date_text}" from its sentence' if date_text else "undated"
             notes.append(f"key_events[{i}]: {why}; {found}")
-        description = event.description
-        if words and not _describes(description, words):
+        description = event.description.strip()
+        if not description:
+            description = gist(words)  # the sentence's own words: nothing to check
+        elif words and not _describes(description, words):
             description = gist(words)
             notes.append(
                 f"key_events[{i}]: the description is not of sentence [{event.sentence}]; "

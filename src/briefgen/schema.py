@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from datetime import date as _date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, computed_field
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from briefgen import notices as _notices
 from briefgen.notices import Notice
@@ -92,13 +100,16 @@ class DraftActor(_Strict):
 
 
 class DraftEvent(_Strict):
-    """A key event: the sentence that reports it. Its actors and ISO date are code's to find."""
+    """A key event: the number of the sentence that reports it.
+
+    Its date words, ISO date, actors and the line a reader sees are read off that sentence by
+    code, which has the words a model asked to describe the event retypes. An answer that still
+    carries ``date_text`` or ``description`` validates; both are checked against the sentence.
+    """
 
     sentence: SentenceRef = Field(description="The number of the sentence that reports it.")
-    date_text: Short | None = Field(
-        description="The words of that sentence that date the event, or null."
-    )
-    description: Line = Field(description="What happened, in a few words.")
+    date_text: SkipJsonSchema[Short | None] = None
+    description: SkipJsonSchema[Line] = ""
 
 
 class DraftPosition(_Strict):
