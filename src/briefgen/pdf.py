@@ -137,13 +137,6 @@ def generated(created: str) -> str:
     return f"{long_date(made.date().isoformat())}, {made:%H:%M}{zone}"
 
 
-def restates(event: Event) -> bool:
-    """Whether the event's description is its own sentence's words (code writes it so when the
-    model's was of another sentence): shown beside that sentence, it would say the same twice."""
-    said = " ".join(event.description.removesuffix("…").split())
-    return bool(said) and " ".join(event.evidence.quote.split()).startswith(said)
-
-
 @dataclass(frozen=True)
 class Fit:
     """One candidate layout: base type size, items kept per section, long text shortened or not,
@@ -186,7 +179,6 @@ def _environment() -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["clip"] = _clip
     env.filters["generated"] = generated
-    env.filters["restates"] = restates
     return env
 
 

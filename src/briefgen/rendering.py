@@ -16,7 +16,7 @@ from typing import Any, Literal
 import jinja2
 
 from briefgen.errors import RenderError
-from briefgen.schema import Briefing
+from briefgen.schema import Briefing, Event
 
 Format = Literal["md", "json", "pdf", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "pdf", "html")
@@ -48,6 +48,14 @@ def escape_markdown(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def restates(event: Event) -> bool:
+    """Whether the event's line is its own sentence's words (code writes it so when the model
+    only points at the sentence): shown beside that sentence, it would say the same twice, so
+    the sentence is shown once, whole."""
+    said = " ".join(event.description.removesuffix("\u2026").split())
+    return bool(said) and said in " ".join(event.evidence.quote.split())
+
+
 def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.Environment:
     """A template environment over ``templates/`` that passes every value through ``finalize``.
 
@@ -72,6 +80,7 @@ def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.E
     env.filters["raw"] = Raw
     env.filters["grounding"] = grounding_line
     env.filters["bare"] = bare_quote
+    env.filters["restates"] = restates
     return env
 
 
