@@ -27,12 +27,11 @@ from briefgen.pdf import (
     layout_pdf,
     long_date,
     render_pdf,
-    restates,
     timeline_date,
     typst_source,
     typst_string,
 )
-from briefgen.rendering import render
+from briefgen.rendering import render, restates
 from briefgen.schema import Actor, Briefing, Event, Evidence, OpenQuestion, Position
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -180,6 +180,7 @@ RULES: tuple[Rule, ...] = (
         (
             r'actors: added ".+", whom the summary names',
             r'actors: added ".+", whom the text quotes',
+            r'actors: added ".+", whose people the text quotes',
         ),
     ),
     Rule("event_duplicate", (rf"key_events{_N}: dropped, sentence {_N} twice",)),

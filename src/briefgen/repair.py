@@ -25,7 +25,7 @@ def writes(source: str, phrase: str) -> bool:
     return next(whole_words(source, phrase), None) is not None
 
 
-def _occurrences(source: str, phrase: str) -> int:
+def occurrences(source: str, phrase: str) -> int:
     r"""How often ``source`` writes ``phrase`` as whole words: ``re.findall(r"\bphrase\b")``."""
     return sum(1 for _ in whole_words(source, phrase))
 
@@ -286,8 +286,8 @@ def person_named(name: str, source: str) -> str | None:
         if institutional(name):
             return None  # "White House": "House" alone is the House of Representatives
         # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
-        whole = _occurrences(source, name)
-        alone = _occurrences(source, words[-1])
+        whole = occurrences(source, name)
+        alone = occurrences(source, words[-1])
         return name if 0 < whole < alone else None
     # Not a first name the honorific is really for ("[President Barack] Obama").
     titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"

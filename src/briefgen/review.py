@@ -16,7 +16,12 @@ from pydantic import ValidationError
 from briefgen.repair import gist, repair, writes
 from briefgen.schema import MAX_POSITIONS, Draft, DraftEvent, DraftPosition, DraftStances
 from briefgen.sentences import Document
-from briefgen.speakers import Spoken, speakers_from_text, with_unquoted_speakers
+from briefgen.speakers import (
+    Spoken,
+    speakers_from_text,
+    with_affiliations,
+    with_unquoted_speakers,
+)
 
 #: Most problems listed in one re-ask: the model fixes a few things better than many.
 MAX_PROBLEMS = 12
@@ -132,6 +137,8 @@ def check(
     of a request each (bench/RESULTS.md, v18): code decides instead.
     """
     draft, renamed, repairs = repair(draft, doc, anchor)
+    draft, joined = with_affiliations(draft, doc.text)
+    repairs += joined
     positions, spans, speakers, moved = speakers_from_text(
         list(draft.positions), list(draft.actors), doc
     )
