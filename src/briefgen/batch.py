@@ -33,7 +33,7 @@ from briefgen.discovery import (
     nothing_to_brief,
 )
 from briefgen.errors import BriefgenError, ConfigError
-from briefgen.extract import AsyncBriefer, version
+from briefgen.extract import AsyncBriefer
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import ensure_folder, remove_temp_files, write_atomic
@@ -50,6 +50,7 @@ from briefgen.runreport import (
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import Source, load_source
+from briefgen.version import version
 
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8

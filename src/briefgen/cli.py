@@ -18,7 +18,7 @@ from briefgen.batch import Progress as BatchProgress
 from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
-from briefgen.extract import generate_brief, load_briefing, plan, version
+from briefgen.extract import generate_brief, load_briefing, plan
 from briefgen.limits import check_rates
 from briefgen.notices import require_verified
 from briefgen.output import resolve_output, write_output
@@ -26,6 +26,7 @@ from briefgen.redaction import environment_secrets, redact
 from briefgen.rendering import FORMATS, Format, format_for, render
 from briefgen.settings import Settings
 from briefgen.sources import load_source
+from briefgen.version import version
 
 
 def build_parser() -> argparse.ArgumentParser:

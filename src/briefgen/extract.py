@@ -10,9 +10,7 @@ attempt, failed ones included.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.metadata
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from briefgen import assemble, chunking, merge, prompts, speakers
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
-from briefgen.llm import Connection, Reply, connect
 from briefgen.review import (
     Review,
     answer_text,
@@ -43,22 +40,17 @@ from briefgen.schema import (
 )
 from briefgen.sentences import Document
 from briefgen.settings import Settings
+from briefgen.version import version
 
-if TYPE_CHECKING:  # only llm.py imports openai at run time
-    import openai
+if TYPE_CHECKING:
+    import openai  # only llm.py imports openai at run time
+
+    from briefgen.llm import Connection, Reply
 
 TRUNCATED = (
     "Your answer was cut off at the token limit. Send the JSON object again with fewer and "
     "shorter items: short descriptions and stances."
 )
-
-
-@functools.cache
-def version() -> str:
-    try:
-        return importlib.metadata.version("briefgen")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
 
 
 class Session:
@@ -277,6 +269,10 @@ class _BrieferBase:
         self.connection: Connection | None = None
 
     def _open(self, *, asynchronous: bool) -> None:
+        # Imported here, not at the top: loading a saved brief, or importing briefgen, should
+        # not pay for the OpenAI SDK (~0.3 s).
+        from briefgen.llm import connect
+
         self._cm = connect(self.settings, client=self._client, asynchronous=asynchronous)
         self.connection = self._cm.__enter__()
         if self._cache_dir is not None:

@@ -11,12 +11,14 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Literal
 
 from briefgen.errors import RenderError
-from briefgen.schema import Briefing
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from briefgen.schema import Briefing
 
 Format = Literal["md", "json", "pdf", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "pdf", "html")
@@ -53,6 +55,8 @@ def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.E
 
     Strings marked safe with the ``raw`` filter (template-made markup) skip the escaping.
     """
+    # Imported here: the CLI reads FORMATS from this module before it knows it will render.
+    import jinja2
 
     def _finalize(value: Any) -> Any:
         if isinstance(value, Raw):
