@@ -11,6 +11,7 @@ The names below are loaded on first use (module ``__getattr__``), so ``import br
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
@@ -96,6 +97,10 @@ _HOMES = {
     "Settings": "settings",
     **dict.fromkeys(("Source", "load_source"), "sources"),
 }
+
+# A library logs and lets the application decide where records go: without a handler of its
+# own, Python would print the package's warnings to stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,8 @@ from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import Source, load_source
 from briefgen.version import version
+
+log = logging.getLogger(__name__)
 
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
@@ -345,6 +348,7 @@ class _Run:
                 result.requests = spent.requests
         if briefing is None:
             result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
+            log.info("%s: failed: %s", job.name, result.error)
             self.done(job, started)
         elif self.writers is not None:
             self.writers.create_task(self.write(job, briefing, spent.spent, started))
@@ -359,6 +363,10 @@ class _Run:
             job.result.status = "failed"
             job.result.error = f"cannot write the brief: {type(exc).__name__}: {exc}"
             job.result.usage, job.result.cost_usd = spent, self.cost(spent)
+            log.info("%s: %s", job.name, job.result.error)
+            self.done(job, started)
+            return
+        log.info("%s: briefed in %.1f s", job.name, time.monotonic() - started)
         self.done(job, started)
 
     def done(self, job: Job, started: float) -> None:
