@@ -226,7 +226,7 @@ def test_output_onto_an_input_is_refused_before_any_request(
     def no_request(*args: object, **kwargs: object) -> None:
         raise AssertionError("the LLM was asked")
 
-    monkeypatch.setattr(cli, "generate_brief", no_request)
+    monkeypatch.setattr("briefgen.extract.generate_brief", no_request)
     before = source_file.read_bytes(), saved_brief.read_bytes()
     assert cli.main([str(source_file), "-o", str(source_file)]) == 6
     err = capsys.readouterr().err.strip()
@@ -341,3 +341,57 @@ def test_bad_rate_limits_are_one_line_before_any_source_is_read(
     monkeypatch.setattr("briefgen.batch.load_source", no_reading)
     assert cli.main([str(news), "-o", str(tmp_path / "out"), *flag, *NO_LLM]) == 2
     _one_line(capsys, f"{flag[0][2:]} must be a number above 0")
+
+
+# --- what stderr shows: progress, -q, -v --------------------------------------------------------
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Script:
+    """A scripted LLM server behind --base-url; no response cache."""
+    script = Script(completion(draft()))
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("briefgen.llm._make_client", lambda *a: script.client())
+    return script
+
+
+LLM = ["--base-url", "http://llm.test/v1", "--model", "m", "--no-cache"]
+
+
+def test_off_a_terminal_a_brief_shows_no_progress(
+    source_file: Path, tmp_path: Path, scripted: Script, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "brief.md"
+    assert cli.main([str(source_file), *LLM, "-o", str(target)]) == 0
+    assert capsys.readouterr().err == f"wrote {target}\n"
+
+
+def test_quiet_keeps_only_the_warning(
+    source_file: Path, unverified_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "brief.md"
+    args = [str(source_file), "--from-json", str(unverified_brief), "-o", str(target), "-q"]
+    assert cli.main(args) == 0 and target.is_file()
+    assert capsys.readouterr().err == (
+        "briefgen: 1 position was left out of the brief — check before publishing.\n"
+    )
+
+
+def test_verbose_shows_the_librarys_log(
+    source_file: Path, scripted: Script, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), *LLM, "-v"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "briefgen: request 1: the draft"
+    assert err[1].startswith("briefgen: request 1: answered in ")
+    assert "sk-test-secret" not in "\n".join(err)
+
+
+def test_quiet_and_verbose_do_not_go_together(
+    source_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([str(source_file), "-q", "-v"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "not allowed with argument" in err and len(err.splitlines()) == 1

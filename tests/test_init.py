@@ -62,3 +62,17 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 def test_import_briefgen_loads_no_sdk_and_no_reader() -> None:
     assert loaded_after("import briefgen") == []
+
+
+def test_help_loads_none_of_the_library() -> None:
+    code = "from briefgen.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    assert loaded_after(code, "--help") == []
+
+
+def test_rerendering_a_saved_brief_loads_no_sdk(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    code = "from briefgen.cli import main\nmain()"
+    args = [str(fixtures / "source.txt"), "--from-json", str(fixtures / "briefing.json")]
+    loaded = loaded_after(code, *args, "-o", str(tmp_path / "b.md"))
+    assert "openai" not in loaded and "trafilatura" not in loaded and "rich" not in loaded
+    assert (tmp_path / "b.md").is_file()

@@ -1,6 +1,8 @@
 """The ``briefgen`` command: parse arguments, call the library, turn errors into one line.
 
-This is the only module that prints or exits.
+This is the only module that exits; it and :mod:`briefgen.terminal` are the only ones that
+print. The library is imported inside the functions that use it, so ``briefgen --help`` starts
+without loading the OpenAI SDK, pydantic or the document readers.
 """
 
 from __future__ import annotations
@@ -9,28 +11,39 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-from rich.progress import Progress, TextColumn
-
-from briefgen.batch import BatchOptions, run_batch
-from briefgen.batch import Progress as BatchProgress
-from briefgen.cache import default_cache_dir
-from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
-from briefgen.extract import generate_brief, load_briefing, plan
-from briefgen.limits import check_rates
-from briefgen.notices import require_verified
-from briefgen.output import resolve_output, write_output
-from briefgen.redaction import environment_secrets, redact
-from briefgen.rendering import FORMATS, Format, format_for, render
-from briefgen.settings import Settings
-from briefgen.sources import load_source
-from briefgen.version import version
+from briefgen.rendering import FORMATS, Format
+from briefgen.terminal import Terminal, cost_label
+
+if TYPE_CHECKING:
+    from briefgen.schema import Briefing
+    from briefgen.settings import Settings
+    from briefgen.terminal import BriefStatus
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other error of the command (argparse adds the usage above it).
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from briefgen.version import version
+
+        print(f"briefgen {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="briefgen",
         description="Turn a source text into a grounded brief: events, actors, positions, "
         "open questions, every quote checked against the source.",
@@ -53,11 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"fail with exit code {UnverifiedError.exit_code} when a quote is unverified or "
         "the check left items out (the brief is still written, to inspect)",
     )
-    parser.add_argument(
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors and the unverified-brief warning: no progress, no 'wrote' lines",
+    )
+    talk.add_argument(
         "-v",
         "--verbose",
         action="store_true",
-        help="also print the check's diagnostics (every change to the model's answer)",
+        help="also print what the library logs (requests, retries, re-asks, cache hits, parts) "
+        "and the check's diagnostics (every change to the model's answer)",
     )
     parser.add_argument(
         "--allow-private-urls",
@@ -108,12 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the LLM again even when an identical request was answered before",
     )
-    parser.add_argument("--version", action="version", version=f"briefgen {version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     return parser
 
 
-def run_folder(args: argparse.Namespace, settings: Settings) -> int:
+def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
     """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
+    from briefgen.batch import BatchOptions, run_batch
+    from briefgen.cache import default_cache_dir
+    from briefgen.limits import check_rates
+
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
     check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
@@ -126,28 +151,20 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
         via=args.via,
         cache_dir=None if args.no_cache else default_cache_dir(),
     )
-    console = Console(stderr=True)
-    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[info]}"))
-    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("briefing", total=None, info="")
-
-        def show(p: BatchProgress) -> None:
-            info = f"{p.failed} failed · {p.tokens:,} tokens · {format_cost(p.cost_usd)}"
-            bar.update(task, total=p.total, completed=p.total - p.remaining, info=info)
-
+    with term.batch_bar() as show:
         report = run_batch([args.source], args.output, settings, options, on_progress=show)
-    console.print(
+    term.say(
         f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
         f"{report.count('failed')} failed, {len(report.ignored)} left out · "
-        f"{report.usage.total_tokens:,} tokens · "
-        f"{format_cost(report.cost_usd)} · {Path(args.output) / 'index.md'}",
-        highlight=False,
-        soft_wrap=True,
+        f"{report.usage.total_tokens:,} tokens · {cost_label(report.cost_usd)} · "
+        f"{Path(args.output) / 'index.md'}"
     )
     return 0 if report.ok else 1
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, term: Terminal) -> int:
+    from briefgen.settings import Settings
+
     settings = Settings.load(
         base_url=args.base_url,
         model=args.model,
@@ -161,7 +178,16 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.source).is_dir():
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
-        return run_folder(args, settings)
+        return run_folder(args, settings, term)
+    return run_one(args, settings, term)
+
+
+def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
+    """Brief one source (or re-render a saved brief)."""
+    from briefgen.notices import require_verified
+    from briefgen.output import resolve_output, write_output
+    from briefgen.rendering import format_for, render
+
     output = None if args.output == "-" else args.output
     fmt: Format = args.format or format_for(output)
     if fmt == "pdf" and not output and sys.stdout.isatty():
@@ -169,44 +195,64 @@ def run(args: argparse.Namespace) -> int:
     inputs = (args.source, args.from_json)
     if output:
         resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
-    source = load_source(args.source, allow_private_urls=args.allow_private_urls)
-    if args.from_json:
-        briefing = load_briefing(args.from_json, source.text)
-    else:
-        parts = len(plan(source.text, settings))
-        if parts > 1:
-            print(f"briefgen: long source: chunked into {parts} parts", file=sys.stderr)
-        cache_dir = None if args.no_cache else default_cache_dir()
-        briefing = generate_brief(
-            source.text, settings=settings, info=source.info, cache_dir=cache_dir
-        )
-    data = render(briefing, fmt, source=source.text)
+    with term.status() as status:
+        briefing, text = _briefing(args, settings, status)
+        if fmt == "pdf":
+            status.stage("laying out the PDF")
+        data = render(briefing, fmt, source=text)
     if output:
         write_output(output, data, inputs=inputs)
-        print(f"wrote {output}", file=sys.stderr)
+        term.say(f"wrote {output}")
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     if args.verbose:
         for note in briefing.meta.warnings:
-            print(f"briefgen: note: {note}", file=sys.stderr)
+            term.warn(f"briefgen: note: {note}")
     if args.strict:
         require_verified(briefing)  # after writing: a failed brief is still there to inspect
     elif briefing.banner:
-        print(f"briefgen: {briefing.banner}", file=sys.stderr)
+        term.warn(f"briefgen: {briefing.banner}")
     return 0
+
+
+def _briefing(
+    args: argparse.Namespace, settings: Settings, status: BriefStatus
+) -> tuple[Briefing, str]:
+    """The brief, made or read back, and the source text."""
+    from briefgen.extract import generate_brief, load_briefing
+    from briefgen.sources import load_source
+
+    status.stage(f"reading {args.source}")
+    source = load_source(args.source, allow_private_urls=args.allow_private_urls)
+    if args.from_json:
+        return load_briefing(args.from_json, source.text), source.text
+    from briefgen.cache import default_cache_dir
+
+    briefing = generate_brief(
+        source.text,
+        settings=settings,
+        info=source.info,
+        cache_dir=None if args.no_cache else default_cache_dir(),
+        on_event=status,
+    )
+    return briefing, source.text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``briefgen`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    term = Terminal(quiet=args.quiet, verbose=args.verbose)
     try:
-        return run(args)
+        with term.logging():
+            return run(args, term)
     except BriefgenError as exc:
-        print(f"briefgen: error: {redact(str(exc), environment_secrets())}", file=sys.stderr)
+        from briefgen.redaction import environment_secrets, redact
+
+        term.warn(f"briefgen: error: {redact(str(exc), environment_secrets())}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("briefgen: interrupted", file=sys.stderr)
+        term.warn("briefgen: interrupted")
         return 130
 
 
