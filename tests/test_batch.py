@@ -446,6 +446,32 @@ def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):
     assert "-o OUTDIR" in capsys.readouterr().err
 
 
+def test_cli_folder_summary_labels_its_cost(folder, tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    args = [str(folder), "-o", str(tmp_path / "out"), "--base-url", server.base_url]
+    assert main([*args, "--model", "fake-model"]) == 0
+    assert " tokens · cost unknown · " in capsys.readouterr().err  # a fake model has no price
+
+
+# --- several formats and index.html ---------------------------------
+
+
+def test_several_formats_and_an_html_index_beside_the_markdown_one(folder, tmp_path, server):
+    out = tmp_path / "out"
+    opts = options(tmp_path, formats=("md", "html"))
+    report = run_batch([folder], out, settings_for(server), opts)
+    assert report.ok and server.chat_requests == 3
+    assert (out / "sub" / "school.md").is_file() and (out / "sub" / "school.html").is_file()
+    index_md = (out / "index.md").read_text("utf-8")
+    index_html = (out / "index.html").read_text("utf-8")
+    assert "[Harbor votes on night shipping](harbor.md)" in index_md
+    assert '<a href="harbor.html">Harbor votes on night shipping</a>' in index_html
+    assert "photo.jpg" in index_html  # left out, with the reason, as in index.md
+    # A second run finds both formats written: nothing to redo.
+    again = run_batch([folder], out, settings_for(server), opts)
+    assert again.count("skipped") == 3 and server.chat_requests == 3
+
+
 @pytest.mark.skipif(not BASIL.is_dir(), reason="the BASIL articles are not on this machine")
 def test_basil_articles_brief_and_resume(tmp_path, server):
     files = sorted(BASIL.glob("*.txt"))[:12]

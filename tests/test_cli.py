@@ -395,3 +395,84 @@ def test_quiet_and_verbose_do_not_go_together(
     assert done.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "not allowed with argument" in err and len(err.splitlines()) == 1
+
+
+# --- several formats, and a saved brief without its source --------------------------------------
+
+
+def test_several_formats_in_one_run(
+    source_file: Path, saved_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stem = tmp_path / "out" / "brief.md"
+    args = [str(source_file), "--from-json", str(saved_brief), "-o", str(stem)]
+    assert cli.main([*args, "--format", "md,pdf,html"]) == 0
+    written = [tmp_path / "out" / f"brief.{ext}" for ext in ("md", "pdf", "html")]
+    assert capsys.readouterr().err.splitlines() == [f"wrote {p}" for p in written]
+    assert written[0].read_text("utf-8").startswith("# Port authority")
+    assert written[1].read_bytes().startswith(b"%PDF-")
+    assert "<!DOCTYPE html>" in written[2].read_text("utf-8")
+
+
+def test_a_format_that_fails_leaves_none_of_the_others(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from briefgen.errors import RenderError
+
+    def broken(*args: object) -> bytes:
+        raise RenderError("the PDF could not be laid out")
+
+    monkeypatch.setattr("briefgen.pdf.render_pdf", broken)
+    target = tmp_path / "brief"
+    args = [str(source_file), "--from-json", str(saved_brief), "-o", str(target)]
+    assert cli.main([*args, "-f", "md,pdf"]) == 6
+    _one_line(capsys, "could not be laid out")
+    assert sorted(tmp_path.iterdir()) == sorted([source_file, saved_brief])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--format", "md,pdf"], "2 formats need -o"),
+        (["--format", "md,docx", "-o", "b"], "unknown format 'docx'"),
+    ],
+)
+def test_format_mistakes_are_one_line(
+    source_file: Path,
+    saved_brief: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    needle: str,
+) -> None:
+    try:
+        code = cli.main([str(source_file), "--from-json", str(saved_brief), *args])
+    except SystemExit as done:  # argparse's own checks
+        code = int(done.code or 0)
+    assert code == 2
+    _one_line(capsys, needle)
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "pdf"])
+def test_a_saved_brief_renders_without_its_source(
+    saved_brief: Path, tmp_path: Path, fmt: str
+) -> None:
+    target = tmp_path / f"again.{fmt}"
+    assert cli.main(["--from-json", str(saved_brief), "-o", str(target)]) == 0
+    assert target.stat().st_size > 0
+
+
+def test_the_html_view_needs_the_source(
+    saved_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "again.html"
+    assert cli.main(["--from-json", str(saved_brief), "-o", str(target)]) == 2
+    _one_line(capsys, "give the source too")
+    assert not target.exists()
+
+
+def test_no_source_at_all_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    _one_line(capsys, "give a source to brief")

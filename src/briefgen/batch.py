@@ -4,9 +4,9 @@ A run plans first (load each source, skip those whose content and settings are u
 opens ONE LLM connection (one embedded server for the whole run) and briefs the rest with a
 bounded pool of workers. Each brief is written atomically, then a per-source state file records
 that it is done, so a run killed at any moment resumes where it stopped. One bad source never
-stops the others; ``index.md`` and ``report.json`` are written at the end, even on interrupt.
-Besides its own state under ``.briefgen/``, a run deletes only the temp files a killed run left
-beside the files it writes.
+stops the others; ``index.md`` (and ``index.html`` beside HTML briefs) and ``report.json`` are
+written at the end, even on interrupt. Besides its own state under ``.briefgen/``, a run deletes
+only the temp files a killed run left beside the files it writes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Literal
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
 from briefgen.discovery import (
+    INDEX_HTML_NAME,
     INDEX_NAME,
     REPORT_NAME,
     STATE_DIR,
@@ -47,6 +48,7 @@ from briefgen.runreport import (
     Summary,
     prepare_index,
     render_index,
+    render_index_html,
 )
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
@@ -181,7 +183,8 @@ def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
     from briefgen.batch_api import STATE_NAME
 
     state = RunState(outdir)
-    files = [outdir / INDEX_NAME, outdir / REPORT_NAME, outdir / STATE_DIR / STATE_NAME]
+    files = [outdir / INDEX_NAME, outdir / INDEX_HTML_NAME, outdir / REPORT_NAME]
+    files.append(outdir / STATE_DIR / STATE_NAME)
     for job in jobs:
         files.append(state.path(job))
         files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
@@ -299,9 +302,13 @@ class _Run:
         """Write every format atomically, then record the source as done."""
         assert job.source is not None and self.conn is not None
         result = job.result
-        for fmt in self.options.formats:
-            name = output_name(job, fmt)
-            write_atomic(self.outdir / name, render(briefing, fmt, source=job.source.text))
+        # Every format is rendered before any is written: one that fails writes none.
+        rendered = [
+            (output_name(job, fmt), render(briefing, fmt, source=job.source.text))
+            for fmt in self.options.formats
+        ]
+        for name, data in rendered:
+            write_atomic(self.outdir / name, data)
             result.outputs.append(name)
         summary = Summary.of(briefing)
         self.state.mark_done(job, summary)
@@ -311,7 +318,7 @@ class _Run:
     def prepare(self) -> None:
         """Load the renderers and this model's price once, ahead of the first brief."""
         prepare(self.options.formats)
-        prepare_index()
+        prepare_index(html="html" in self.options.formats)
         self.cost(Usage())
 
     def cost(self, spent: Usage) -> float | None:
@@ -385,6 +392,8 @@ class _Run:
         out = self.outdir
         write_atomic(out / REPORT_NAME, self.report.to_json().encode("utf-8"))
         write_atomic(out / INDEX_NAME, render_index(self.report).encode("utf-8"))
+        if "html" in self.options.formats:
+            write_atomic(out / INDEX_HTML_NAME, render_index_html(self.report).encode("utf-8"))
 
 
 def effective_jobs(options: BatchOptions, settings: Settings) -> int:
@@ -474,7 +483,8 @@ def run_batch(
 
     Args:
         inputs: folders (searched recursively, hidden entries skipped) and/or files.
-        outdir: where briefs, ``index.md``, ``report.json`` and the run state go.
+        outdir: where briefs, ``index.md`` (and ``index.html`` with HTML briefs),
+            ``report.json`` and the run state go.
         settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
         options: concurrency, rate limits, formats, cache, ``force``, ``via``.
         client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.

@@ -23,6 +23,32 @@ if TYPE_CHECKING:
     from briefgen.terminal import BriefStatus
 
 
+def formats(value: str) -> tuple[str, ...]:
+    """``--format``'s value: one format, or several separated by commas (``md,pdf,html``)."""
+    names = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    for name in names:
+        if name not in FORMATS:
+            raise argparse.ArgumentTypeError(
+                f"unknown format {name!r}: use {', '.join(FORMATS)}, or several as md,pdf,html"
+            )
+    if not names:
+        raise argparse.ArgumentTypeError(f"name a format: {', '.join(FORMATS)}")
+    return names
+
+
+EXAMPLES = """\
+examples:
+  briefgen article.txt                        Markdown on stdout
+  briefgen article.txt -o b -f md,pdf,html    b.md, b.pdf and b.html
+  briefgen --from-json b.json -o b.pdf        re-render, no LLM call
+  briefgen news/ -o briefs/ -f md,html        a folder; index.md, index.html
+
+exit codes: 2 usage or configuration, 3 source, 4 LLM service, 5 extraction,
+6 rendering, 7 unverified brief under --strict; 1 when a folder run leaves a
+source unbriefed.
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, like every other error of the command (argparse adds the usage above it).
@@ -45,16 +71,28 @@ class _Version(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="briefgen",
-        description="Turn a source text into a grounded brief: events, actors, positions, "
+        description="Turn a source text into a grounded brief: events, actors, positions,\n"
         "open questions, every quote checked against the source.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "source", help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input"
+        "source",
+        nargs="?",
+        help="a .txt/.md/.html/.pdf file, an http(s):// URL, - for standard input, or a folder; "
+        "with --from-json it may be left out for md, json and pdf",
     )
     parser.add_argument(
         "-o", "--output", help="write here (format from the extension); - for standard output"
     )
-    parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
+    parser.add_argument(
+        "-f",
+        "--format",
+        type=formats,
+        metavar="FORMAT",
+        help="md (default), json, pdf, html; several at once with -o, e.g. md,pdf,html "
+        "(-o brief writes brief.md, brief.pdf, brief.html)",
+    )
     parser.add_argument(
         "--from-json",
         metavar="BRIEF.json",
@@ -147,7 +185,7 @@ def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
         rpm=args.rpm,
         tpm=args.tpm,
         force=args.force,
-        formats=(args.format or "md",),
+        formats=args.format or ("md",),
         via=args.via,
         cache_dir=None if args.no_cache else default_cache_dir(),
     )
@@ -163,6 +201,8 @@ def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
 
 
 def run(args: argparse.Namespace, term: Terminal) -> int:
+    if args.source is None and not args.from_json:
+        raise ConfigError("give a source to brief: a file, a URL, a folder, or - for stdin")
     from briefgen.settings import Settings
 
     settings = Settings.load(
@@ -175,7 +215,7 @@ def run(args: argparse.Namespace, term: Terminal) -> int:
         input_budget_tokens=args.input_budget,
         max_parts=args.max_parts,
     )
-    if Path(args.source).is_dir():
+    if args.source is not None and Path(args.source).is_dir():
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
         return run_folder(args, settings, term)
@@ -183,29 +223,39 @@ def run(args: argparse.Namespace, term: Terminal) -> int:
 
 
 def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
-    """Brief one source (or re-render a saved brief)."""
+    """Brief one source (or re-render a saved brief) in one or more formats."""
     from briefgen.notices import require_verified
     from briefgen.output import resolve_output, write_output
-    from briefgen.rendering import format_for, render
+    from briefgen.rendering import format_for, output_paths, render
 
     output = None if args.output == "-" else args.output
-    fmt: Format = args.format or format_for(output)
-    if fmt == "pdf" and not output and sys.stdout.isatty():
+    fmts: tuple[Format, ...] = args.format or (format_for(output),)
+    if len(fmts) > 1 and not output:
+        raise ConfigError(f"{len(fmts)} formats need -o: e.g. -o brief writes brief.md, brief.pdf")
+    if "pdf" in fmts and not output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
+    if args.source is None and "html" in fmts:
+        raise ConfigError(
+            "the HTML view shows the brief beside its source: give the source too, "
+            "briefgen SOURCE --from-json BRIEF.json"
+        )
+    targets = output_paths(output, fmts) if output else []
     inputs = (args.source, args.from_json)
-    if output:
-        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
+    for target in targets:
+        resolve_output(target, inputs=inputs)  # refuse a bad target before any LLM request
     with term.status() as status:
         briefing, text = _briefing(args, settings, status)
-        if fmt == "pdf":
+        if "pdf" in fmts:
             status.stage("laying out the PDF")
-        data = render(briefing, fmt, source=text)
-    if output:
-        write_output(output, data, inputs=inputs)
-        term.say(f"wrote {output}")
-    else:
-        sys.stdout.buffer.write(data)
+        # Every format is rendered before any is written: one that fails leaves no file.
+        rendered = [render(briefing, fmt, source=text) for fmt in fmts]
+    if not targets:
+        sys.stdout.buffer.write(rendered[0])
         sys.stdout.flush()
+    else:
+        for target, data in zip(targets, rendered, strict=True):
+            write_output(target, data, inputs=inputs)
+            term.say(f"wrote {target}")
     if args.verbose:
         for note in briefing.meta.warnings:
             term.warn(f"briefgen: note: {note}")
@@ -218,11 +268,13 @@ def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int
 
 def _briefing(
     args: argparse.Namespace, settings: Settings, status: BriefStatus
-) -> tuple[Briefing, str]:
-    """The brief, made or read back, and the source text."""
+) -> tuple[Briefing, str | None]:
+    """The brief, made or read back, and the source text (None when it was not given)."""
     from briefgen.extract import generate_brief, load_briefing
     from briefgen.sources import load_source
 
+    if args.source is None:  # a saved brief alone: its quotes as saved
+        return load_briefing(args.from_json), None
     status.stage(f"reading {args.source}")
     source = load_source(args.source, allow_private_urls=args.allow_private_urls)
     if args.from_json:

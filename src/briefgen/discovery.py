@@ -2,7 +2,7 @@
 
 A folder is walked without following links; what is left out is listed with the reason. Every
 source gets an output name of its own, the same from run to run, that no other source and none
-of the run's own files (``index.md``, ``report.json``, ``.briefgen/``) can take.
+of the run's own files (``index.md``, ``index.html``, ``report.json``, ``.briefgen/``) can take.
 
 Safe layouts of source folders and OUTDIR (:func:`check_layout` refuses the others):
 
@@ -29,9 +29,11 @@ from briefgen.sources import SUFFIX_KINDS
 
 STATE_DIR = ".briefgen"
 INDEX_NAME = "index.md"
+#: Written beside index.md when the run writes HTML briefs.
+INDEX_HTML_NAME = "index.html"
 REPORT_NAME = "report.json"
 #: The run's own files at the top of OUTDIR, whose names no brief may take in any format.
-_RUN_FILES = frozenset({INDEX_NAME, REPORT_NAME})
+_RUN_FILES = frozenset({INDEX_NAME, INDEX_HTML_NAME, REPORT_NAME})
 _RUN_STEMS = frozenset(name.rsplit(".", 1)[0] for name in _RUN_FILES)
 
 

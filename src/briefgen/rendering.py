@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,6 +40,20 @@ def format_for(path: str | Path | None, default: Format = "md") -> Format:
     if path is None:
         return default
     return _EXTENSIONS.get(Path(path).suffix.lower(), default)
+
+
+def output_paths(path: str | Path, formats: Sequence[Format]) -> list[Path]:
+    """Where a brief in each of ``formats`` goes when ``-o`` names ``path``.
+
+    One format: ``path`` itself, whatever its extension. Several: ``path`` with each format's
+    extension in place of a brief extension it has (``brief.md`` or ``brief`` with md and pdf:
+    ``brief.md``, ``brief.pdf``); another suffix is kept (``brief.v2`` gives ``brief.v2.md``).
+    """
+    given = Path(path)
+    if len(formats) == 1:
+        return [given]
+    stem = given.with_suffix("") if given.suffix.lower() in _EXTENSIONS else given
+    return [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
 
 
 def escape_markdown(value: Any) -> str:
