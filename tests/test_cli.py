@@ -438,6 +438,7 @@ def test_a_format_that_fails_leaves_none_of_the_others(
     [
         (["--format", "md,pdf"], "2 formats need -o"),
         (["--format", "md,docx", "-o", "b"], "unknown format 'docx'"),
+        (["--format", "jsonl"], "jsonl streams a folder's briefs"),
     ],
 )
 def test_format_mistakes_are_one_line(

@@ -1,4 +1,4 @@
-"""The package surface: a short sorted ``__all__``, loaded lazily."""
+"""The package surface: a short sorted ``__all__``, loaded lazily; ``python -m briefgen``."""
 
 from __future__ import annotations
 
@@ -76,3 +76,23 @@ def test_rerendering_a_saved_brief_loads_no_sdk(tmp_path: Path) -> None:
     loaded = loaded_after(code, *args, "-o", str(tmp_path / "b.md"))
     assert "openai" not in loaded and "trafilatura" not in loaded and "rich" not in loaded
     assert (tmp_path / "b.md").is_file()
+
+
+def test_python_dash_m_briefgen_is_the_command() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(briefgen.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-m", "briefgen", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("briefgen ")
+    done = subprocess.run(
+        [sys.executable, "-m", "briefgen", "no-such-file.txt"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 3 and done.stderr.strip().endswith("does not exist: check the path")

@@ -8,8 +8,8 @@ from pathlib import Path
 import briefgen
 
 PACKAGE = Path(briefgen.__file__).parent
-#: The command line: argument parsing and what stderr shows.
-COMMAND_LINE = {"cli.py", "terminal.py"}
+#: The command line: argument parsing, what stderr shows, ``python -m briefgen``.
+COMMAND_LINE = {"cli.py", "terminal.py", "__main__.py"}
 
 
 def runtime_imports(path: Path) -> set[str]:

@@ -7,6 +7,10 @@ that it is done, so a run killed at any moment resumes where it stopped. One bad
 stops the others; ``index.md`` (and ``index.html`` beside HTML briefs) and ``report.json`` are
 written at the end, even on interrupt. Besides its own state under ``.briefgen/``, a run deletes
 only the temp files a killed run left beside the files it writes.
+
+A run without an OUTDIR writes nothing at all: it hands each brief to ``on_brief`` as it is made
+(the CLI's JSON Lines on standard output), and briefs every source, as there is no record of
+an earlier run to skip by.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from briefgen.output import ensure_folder, remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import FORMATS, Format, prepare, render
 from briefgen.runreport import (
+    Briefed,
     Ignored,
     RunReport,
     SourceResult,
@@ -72,7 +77,7 @@ class BatchOptions:
         rpm: requests per minute across the run, or None.
         tpm: tokens per minute across the run (prompt estimate plus output cap), or None.
         force: redo every source even when its brief is up to date.
-        formats: output formats written for each source.
+        formats: output formats written for each source (none when the run has no OUTDIR).
         cache_dir: the LLM response cache; None disables it.
         via: ``live`` requests, or the OpenAI ``batch-api`` (half price, results within 24 h).
         poll_interval: seconds between Batch API status checks.
@@ -117,7 +122,7 @@ class Job:
     fingerprint: str = ""
 
 
-def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[Ignored]]:
+def discover(inputs: Sequence[str | Path], outdir: Path | None) -> tuple[list[Job], list[Ignored]]:
     """The run's jobs: the sources under ``inputs`` (see :func:`briefgen.discovery.find`)."""
     found, ignored = find(inputs, outdir)
     jobs = [Job(f.path, f.name, f.stem, SourceResult(source=f.name)) for f in found]
@@ -242,17 +247,19 @@ class _Run:
 
     def __init__(
         self,
-        outdir: Path,
+        outdir: Path | None,
         settings: Settings,
         options: BatchOptions,
         on_progress: Callable[[Progress], None] | None,
+        on_brief: Callable[[Briefed], None] | None = None,
     ) -> None:
         self.outdir = outdir
         self.settings = settings
         self.options = options
         self.on_progress = on_progress
-        self.state = RunState(outdir)
-        self.report = RunReport(outdir=str(outdir), via=options.via)
+        self.on_brief = on_brief
+        self.state = RunState(outdir) if outdir is not None else None
+        self.report = RunReport(outdir=str(outdir or ""), via=options.via)
         self.conn: Connection | None = None
         self.briefer: AsyncBriefer | None = None
         #: Where finished briefs get written, each by a task of its own.
@@ -290,7 +297,7 @@ class _Run:
                 continue
             job.fingerprint = fingerprint(job.source.text, digest)
             summary = None
-            if not self.options.force:
+            if not self.options.force and self.state is not None and self.outdir is not None:
                 summary = self.state.is_done(job, self.options.formats, self.outdir)
             if summary is not None:
                 job.result.status, job.result.summary = "skipped", summary
@@ -302,23 +309,26 @@ class _Run:
         """Write every format atomically, then record the source as done."""
         assert job.source is not None and self.conn is not None
         result = job.result
-        # Every format is rendered before any is written: one that fails writes none.
-        rendered = [
-            (output_name(job, fmt), render(briefing, fmt, source=job.source.text))
-            for fmt in self.options.formats
-        ]
-        for name, data in rendered:
-            write_atomic(self.outdir / name, data)
-            result.outputs.append(name)
+        if self.outdir is not None:
+            # Every format is rendered before any is written: one that fails writes none.
+            rendered = [
+                (output_name(job, fmt), render(briefing, fmt, source=job.source.text))
+                for fmt in self.options.formats
+            ]
+            for name, data in rendered:
+                write_atomic(self.outdir / name, data)
+                result.outputs.append(name)
         summary = Summary.of(briefing)
-        self.state.mark_done(job, summary)
+        if self.state is not None:
+            self.state.mark_done(job, summary)
         result.status, result.summary, result.usage = "ok", summary, spent
         result.cost_usd = self.cost(spent)
 
     def prepare(self) -> None:
         """Load the renderers and this model's price once, ahead of the first brief."""
         prepare(self.options.formats)
-        prepare_index(html="html" in self.options.formats)
+        if self.outdir is not None:
+            prepare_index(html="html" in self.options.formats)
         self.cost(Usage())
 
     def cost(self, spent: Usage) -> float | None:
@@ -374,10 +384,16 @@ class _Run:
             self.done(job, started)
             return
         log.info("%s: briefed in %.1f s", job.name, time.monotonic() - started)
-        self.done(job, started)
+        self.done(job, started, briefing)
 
-    def done(self, job: Job, started: float) -> None:
+    def done(self, job: Job, started: float, briefing: Briefing | None = None) -> None:
         job.result.seconds = round(time.monotonic() - started, 3)
+        self.settled(job, briefing)
+
+    def settled(self, job: Job, briefing: Briefing | None = None) -> None:
+        """``job`` is finished, briefed (``briefing``) or failed: tell the caller."""
+        if self.on_brief is not None:
+            self.on_brief(Briefed(job.path, job.result, briefing))
         self.progress(job.name)
 
     async def work(self, queue: asyncio.Queue[Job]) -> None:
@@ -390,6 +406,8 @@ class _Run:
 
     def write_summary(self) -> None:
         out = self.outdir
+        if out is None:
+            return
         write_atomic(out / REPORT_NAME, self.report.to_json().encode("utf-8"))
         write_atomic(out / INDEX_NAME, render_index(self.report).encode("utf-8"))
         if "html" in self.options.formats:
@@ -405,32 +423,42 @@ def effective_jobs(options: BatchOptions, settings: Settings) -> int:
 
 async def arun_batch(
     inputs: Sequence[str | Path],
-    outdir: str | Path,
+    outdir: str | Path | None,
     settings: Settings | None = None,
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``; see :func:`run_batch`."""
     settings = settings or Settings.load()
     options = options or BatchOptions()
-    out = Path(outdir)
-    check_layout(inputs, out)
+    out = Path(outdir) if outdir is not None else None
+    if out is None and options.via == "batch-api":
+        raise ConfigError("--via batch-api keeps its batch in OUTDIR to resume: give -o OUTDIR")
+    if out is not None:
+        check_layout(inputs, out)
     jobs, ignored = discover(inputs, out)
     if not jobs:
         raise nothing_to_brief(inputs, ignored)
-    ensure_folder(out)
+    if out is not None:
+        ensure_folder(out)
     started = time.monotonic()
-    with _exclusive(out), _heap_frozen():
-        # Debris of a run killed mid-write, beside the files this run writes, and only there.
-        remove_temp_files(own_files(out, jobs))
-        run = _Run(out, settings, options, on_progress)
+    exclusive = _exclusive(out) if out is not None else contextlib.nullcontext()
+    with exclusive, _heap_frozen():
+        if out is not None:
+            # Debris of a run killed mid-write, beside the files this run writes, and only there.
+            remove_temp_files(own_files(out, jobs))
+        run = _Run(out, settings, options, on_progress, on_brief)
         run.report.ignored = ignored
         run.report.results = [j.result for j in jobs]
         try:
             todo = await asyncio.to_thread(run.plan, jobs)
             run.progress()
+            for job in jobs:
+                if job.result.status == "failed":  # unreadable: settled before any request
+                    run.settled(job)
             if todo:
                 await _brief_all(run, todo, client)
         finally:
@@ -472,23 +500,29 @@ async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> 
 
 def run_batch(
     inputs: Sequence[str | Path],
-    outdir: str | Path,
+    outdir: str | Path | None,
     settings: Settings | None = None,
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``, resumably.
 
     Args:
         inputs: folders (searched recursively, hidden entries skipped) and/or files.
         outdir: where briefs, ``index.md`` (and ``index.html`` with HTML briefs),
-            ``report.json`` and the run state go.
+            ``report.json`` and the run state go. None writes nothing: every source is
+            briefed and handed to ``on_brief`` (``options.formats`` is then ignored).
         settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
         options: concurrency, rate limits, formats, cache, ``force``, ``via``.
         client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.
         on_progress: called with a :class:`Progress` after each source (never prints itself).
+        on_brief: called with each source this run briefs or fails (a
+            :class:`~briefgen.runreport.Briefed`: its path, result and brief, None if it
+            failed) in the order they finish, after its files are written; sources that
+            cannot be read come first. From the run's event loop, one call at a time.
 
     Returns:
         The run report; ``report.ok`` is True only when every source succeeded or was skipped.
@@ -499,5 +533,13 @@ def run_batch(
         SourceError: ``inputs`` hold no source file at all; nothing was written.
     """
     return asyncio.run(
-        arun_batch(inputs, outdir, settings, options, client=client, on_progress=on_progress)
+        arun_batch(
+            inputs,
+            outdir,
+            settings,
+            options,
+            client=client,
+            on_progress=on_progress,
+            on_brief=on_brief,
+        )
     )

@@ -8,6 +8,7 @@ without loading the OpenAI SDK, pydantic or the document readers.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,21 +19,28 @@ from briefgen.rendering import FORMATS, Format
 from briefgen.terminal import Terminal, cost_label
 
 if TYPE_CHECKING:
+    from briefgen.runreport import Briefed
     from briefgen.schema import Briefing
     from briefgen.settings import Settings
     from briefgen.terminal import BriefStatus
+
+#: ``--format jsonl``: a folder's briefs as JSON Lines on standard output (``-o -``).
+JSONL = "jsonl"
 
 
 def formats(value: str) -> tuple[str, ...]:
     """``--format``'s value: one format, or several separated by commas (``md,pdf,html``)."""
     names = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    known = (*FORMATS, JSONL)
     for name in names:
-        if name not in FORMATS:
+        if name not in known:
             raise argparse.ArgumentTypeError(
-                f"unknown format {name!r}: use {', '.join(FORMATS)}, or several as md,pdf,html"
+                f"unknown format {name!r}: use {', '.join(known)}, or several as md,pdf,html"
             )
     if not names:
-        raise argparse.ArgumentTypeError(f"name a format: {', '.join(FORMATS)}")
+        raise argparse.ArgumentTypeError(f"name a format: {', '.join(known)}")
+    if JSONL in names and len(names) > 1:
+        raise argparse.ArgumentTypeError("jsonl goes alone: it streams briefs to -o -")
     return names
 
 
@@ -42,6 +50,8 @@ examples:
   briefgen article.txt -o b -f md,pdf,html    b.md, b.pdf and b.html
   briefgen --from-json b.json -o b.pdf        re-render, no LLM call
   briefgen news/ -o briefs/ -f md,html        a folder; index.md, index.html
+  briefgen news/ -f jsonl -o - | jq .source   a JSON line per finished brief
+  python -m briefgen ...                      the same command
 
 exit codes: 2 usage or configuration, 3 source, 4 LLM service, 5 extraction,
 6 rendering, 7 unverified brief under --strict; 1 when a folder run leaves a
@@ -91,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=formats,
         metavar="FORMAT",
         help="md (default), json, pdf, html; several at once with -o, e.g. md,pdf,html "
-        "(-o brief writes brief.md, brief.pdf, brief.html)",
+        "(-o brief writes brief.md, brief.pdf, brief.html); jsonl streams a folder's briefs "
+        "to -o -, one JSON line each",
     )
     parser.add_argument(
         "--from-json",
@@ -151,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="refuse a source that needs more parts than this (default 60) [BRIEFGEN_MAX_PARTS]",
     )
-    batch = parser.add_argument_group("batch (SOURCE is a folder; -o names the output folder)")
+    batch = parser.add_argument_group(
+        "batch (SOURCE is a folder; -o OUTDIR, or -o - with -f jsonl)"
+    )
     batch.add_argument("--jobs", type=int, help="concurrent briefs (default 8; 1 for embedded)")
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
@@ -179,25 +192,45 @@ def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
 
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    stream = args.output == "-"
+    fmts: tuple[Format, ...] = args.format or ("md",)
+    if stream and fmts != (JSONL,):
+        raise ConfigError("-o - takes a folder's briefs as JSON Lines: add --format jsonl")
+    if not stream and JSONL in fmts:
+        raise ConfigError("--format jsonl streams the briefs to standard output: use -o -")
     check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
     options = BatchOptions(
         jobs=args.jobs,
         rpm=args.rpm,
         tpm=args.tpm,
         force=args.force,
-        formats=args.format or ("md",),
+        formats=() if stream else fmts,
         via=args.via,
         cache_dir=None if args.no_cache else default_cache_dir(),
     )
+    outdir = None if stream else args.output
     with term.batch_bar() as show:
-        report = run_batch([args.source], args.output, settings, options, on_progress=show)
+        report = run_batch(
+            [args.source],
+            outdir,
+            settings,
+            options,
+            on_progress=show,
+            on_brief=_write_line if stream else None,
+        )
+    where = "" if stream else f" · {Path(args.output) / 'index.md'}"
     term.say(
         f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
         f"{report.count('failed')} failed, {len(report.ignored)} left out · "
-        f"{report.usage.total_tokens:,} tokens · {cost_label(report.cost_usd)} · "
-        f"{Path(args.output) / 'index.md'}"
+        f"{report.usage.total_tokens:,} tokens · {cost_label(report.cost_usd)}{where}"
     )
     return 0 if report.ok else 1
+
+
+def _write_line(briefed: Briefed) -> None:
+    """One JSON line on standard output per finished source, as soon as it finishes."""
+    sys.stdout.buffer.write(briefed.json_line().encode("utf-8") + b"\n")
+    sys.stdout.flush()
 
 
 def run(args: argparse.Namespace, term: Terminal) -> int:
@@ -219,6 +252,8 @@ def run(args: argparse.Namespace, term: Terminal) -> int:
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
         return run_folder(args, settings, term)
+    if args.format and JSONL in args.format:
+        raise ConfigError("--format jsonl streams a folder's briefs: for one source use json")
     return run_one(args, settings, term)
 
 
@@ -306,6 +341,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         term.warn("briefgen: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader of standard output left (`| head -1`): stop quietly, as other tools do,
+        # and keep Python from reporting the pipe again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def _not_a_source(path: Path) -> str | None:
     return None
 
 
-def _link(path: Path, root: Path, outdir: Path) -> str:
+def _link(path: Path, root: Path, outdir: Path | None) -> str:
     """Why the link ``path`` under ``root`` is left out: a run never follows one.
 
     A link out of the folder could hand any file the user can read to the model; a link to a
@@ -79,7 +79,7 @@ def _link(path: Path, root: Path, outdir: Path) -> str:
     briefed = not (
         target.is_dir()
         or any(p.startswith(".") for p in where.parts)
-        or target.is_relative_to(outdir)
+        or (outdir is not None and target.is_relative_to(outdir))
         or _not_a_source(target)
     )
     if briefed:
@@ -87,18 +87,18 @@ def _link(path: Path, root: Path, outdir: Path) -> str:
     return f"a link to {where.as_posix()}: links are not followed"
 
 
-def find(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Found], list[Ignored]]:
+def find(inputs: Sequence[str | Path], outdir: Path | None) -> tuple[list[Found], list[Ignored]]:
     """The sources under ``inputs`` (sorted), and the files left out with the reason why.
 
     Under a folder, a source is a regular file with a source extension (.txt, .md, .html,
-    .pdf, ...). Hidden files and folders and anything inside ``outdir`` are passed over
-    silently; links (which are never followed), files without an extension or of another type
-    are left out with a reason. Files named as ``inputs`` are taken as given; a file named
-    twice is briefed once.
+    .pdf, ...). Hidden files and folders and anything inside ``outdir`` (None: a run that
+    writes no files) are passed over silently; links (which are never followed), files
+    without an extension or of another type are left out with a reason. Files named as
+    ``inputs`` are taken as given; a file named twice is briefed once.
     """
     found: list[tuple[Path, str]] = []
     ignored: list[Ignored] = []
-    out = outdir.resolve()
+    out = outdir.resolve() if outdir is not None else None
     seen: set[Path] = set()
     for item in map(Path, inputs):
         if not item.is_dir():
@@ -110,7 +110,7 @@ def find(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Found], list[
         for path in sorted(item.rglob("*")):  # rglob does not descend into linked folders
             rel = path.relative_to(item)
             real = root / rel  # no link in it but perhaps the last part
-            if any(p.startswith(".") for p in rel.parts) or real.is_relative_to(out):
+            if any(p.startswith(".") for p in rel.parts) or (out and real.is_relative_to(out)):
                 continue
             if path.is_symlink():
                 ignored.append(Ignored(rel.as_posix(), _link(path, root, out)))

@@ -1,10 +1,12 @@
-"""What a batch run did: per-source results, the JSON run report, ``index.md`` / ``index.html``."""
+"""What a batch run did: per-source results, the JSON run report, ``index.md`` / ``index.html``
+and the JSON Lines a streamed run writes."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -74,6 +76,30 @@ class SourceResult:
         data["usage"] = self.usage.model_dump()
         data.pop("summary")
         return data
+
+
+@dataclass(frozen=True)
+class Briefed:
+    """A source the run has just finished, briefed or failed (what ``on_brief`` is handed).
+
+    Attributes:
+        path: the source file, as found under the run's inputs.
+        result: its outcome (status, error, tokens, cost, seconds).
+        briefing: the brief; None when the source failed.
+    """
+
+    path: Path
+    result: SourceResult
+    briefing: Briefing | None
+
+    def json_line(self) -> str:
+        """One JSON Lines record, without the newline: ``source`` (the path), ``status``
+        (``ok`` or ``failed``), ``error`` (None when ok) and ``briefing`` (the ``--format
+        json`` contract, or None)."""
+        head = {"source": str(self.path), "status": self.result.status, "error": self.result.error}
+        briefing = self.briefing.model_dump_json() if self.briefing is not None else "null"
+        # The brief is serialized once, by pydantic, into the record; JSON escapes newlines.
+        return json.dumps(head, ensure_ascii=False)[:-1] + f', "briefing": {briefing}}}'
 
 
 @dataclass(frozen=True)
