@@ -82,7 +82,7 @@ def test_verbose_shows_the_librarys_info_log_for_the_run_only() -> None:
     out = io.StringIO()
     term = Terminal(stream=out, interactive=False, verbose=True)
     logger = logging.getLogger("briefgen.llm")
-    with term.logging():
+    with term.library_log():
         logger.info("HTTP 503: retrying in %.1f s", 2.0)
         logger.debug("POST ...")  # DEBUG stays out of -v
     logger.info("after the run")

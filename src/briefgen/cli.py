@@ -331,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     term = Terminal(quiet=args.quiet, verbose=args.verbose)
     try:
-        with term.logging():
+        with term.library_log():
             return run(args, term)
     except BriefgenError as exc:
         from briefgen.redaction import environment_secrets, redact

@@ -96,7 +96,7 @@ class Terminal:
             print(line, file=self._stream or sys.stderr, flush=True)
 
     @contextlib.contextmanager
-    def logging(self) -> Iterator[None]:
+    def library_log(self) -> Iterator[None]:
         """With ``-v``, show the library's INFO log as ``briefgen: ...`` lines for the block."""
         if not self.verbose:
             yield
