@@ -110,7 +110,8 @@ def find(inputs: Sequence[str | Path], outdir: Path | None) -> tuple[list[Found]
         for path in sorted(item.rglob("*")):  # rglob does not descend into linked folders
             rel = path.relative_to(item)
             real = root / rel  # no link in it but perhaps the last part
-            if any(p.startswith(".") for p in rel.parts) or (out and real.is_relative_to(out)):
+            hidden = any(p.startswith(".") for p in rel.parts)
+            if hidden or (out is not None and real.is_relative_to(out)):
                 continue
             if path.is_symlink():
                 ignored.append(Ignored(rel.as_posix(), _link(path, root, out)))
