@@ -19,5 +19,5 @@ briefs:          ## regenerate briefs/ for every seed with the embedded model
 	for f in seeds/*.txt; do \
 	  n=$$(basename $$f .txt); \
 	  briefgen $$f -o briefs/$$n.json && \
-	  for ext in md pdf html; do briefgen $$f --from-json briefs/$$n.json -o briefs/$$n.$$ext; done; \
+	  briefgen $$f --from-json briefs/$$n.json -o briefs/$$n --format md,pdf,html; \
 	done

@@ -446,6 +446,121 @@ def test_cli_folder_exit_codes(folder, tmp_path, server, monkeypatch, capsys):
     assert "-o OUTDIR" in capsys.readouterr().err
 
 
+def test_cli_folder_summary_labels_its_cost(folder, tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    args = [str(folder), "-o", str(tmp_path / "out"), "--base-url", server.base_url]
+    assert main([*args, "--model", "fake-model"]) == 0
+    assert " tokens · cost unknown · " in capsys.readouterr().err  # a fake model has no price
+
+
+# --- several formats, index.html, JSON Lines on standard output ---------------------------------
+
+
+def test_several_formats_and_an_html_index_beside_the_markdown_one(folder, tmp_path, server):
+    out = tmp_path / "out"
+    opts = options(tmp_path, formats=("md", "html"))
+    report = run_batch([folder], out, settings_for(server), opts)
+    assert report.ok and server.chat_requests == 3
+    assert (out / "sub" / "school.md").is_file() and (out / "sub" / "school.html").is_file()
+    index_md = (out / "index.md").read_text("utf-8")
+    index_html = (out / "index.html").read_text("utf-8")
+    assert "[Harbor votes on night shipping](harbor.md)" in index_md
+    assert '<a href="harbor.html">Harbor votes on night shipping</a>' in index_html
+    assert "photo.jpg" in index_html  # left out, with the reason, as in index.md
+    # A second run finds both formats written: nothing to redo.
+    again = run_batch([folder], out, settings_for(server), opts)
+    assert again.count("skipped") == 3 and server.chat_requests == 3
+
+
+def test_a_run_without_outdir_hands_over_each_brief_and_writes_nothing(
+    folder, tmp_path, server, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (folder / "empty.txt").write_text(" ", "utf-8")
+    before = sorted(tmp_path.rglob("*"))
+    seen = []
+    opts = options(tmp_path, cache_dir=None)
+    report = run_batch([folder], None, settings_for(server), opts, on_brief=seen.append)
+    assert sorted(tmp_path.rglob("*")) == before
+    assert report.count("ok") == 3 and report.count("failed") == 1
+    assert sorted(str(b.path.relative_to(folder)) for b in seen) == [
+        "empty.txt",
+        "harbor.txt",
+        "sub/deep/budget.txt",
+        "sub/school.md",
+    ]
+    # The source that cannot be read is handed over first, before any request.
+    assert seen[0].briefing is None and seen[0].result.status == "failed" and seen[0].result.error
+    # And nothing to skip by: a second run briefs every source again.
+    run_batch([folder], None, settings_for(server), opts)
+    assert server.chat_requests == 6
+
+
+def test_each_brief_is_handed_over_as_soon_as_its_files_are_written(folder, tmp_path):
+    out, seen = tmp_path / "out", []
+
+    def on_brief(briefed):
+        # Written, and recorded as done, when handed over; the sources after it not yet.
+        assert all((out / name).is_file() for name in briefed.result.outputs)
+        seen.append((briefed.path.name, server.chat_requests))
+
+    with FakeServer(latency=0.05) as server:
+        opts = options(tmp_path, jobs=1, cache_dir=None)
+        run_batch([folder], out, settings_for(server), opts, on_brief=on_brief)
+    assert [name for name, _ in seen] == ["harbor.txt", "budget.txt", "school.md"]
+    assert seen[0][1] < 3  # the first was handed over while the run still had requests to make
+
+
+def test_cli_streams_json_lines_to_standard_output(folder, tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    (folder / "empty.txt").write_text(" ", "utf-8")
+    llm = ["--base-url", server.base_url, "--model", "fake-model"]
+    assert main([str(folder), "--format", "jsonl", "-o", "-", *llm]) == 1  # one source failed
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert sorted(line["source"] for line in lines) == sorted(
+        str(folder / n) for n in ("empty.txt", "harbor.txt", "sub/deep/budget.txt", "sub/school.md")
+    )
+    by_source = {Path(line["source"]).name: line for line in lines}
+    assert by_source["harbor.txt"]["status"] == "ok" and by_source["harbor.txt"]["error"] is None
+    assert by_source["harbor.txt"]["briefing"]["title"] == "Harbor votes on night shipping"
+    assert by_source["harbor.txt"]["briefing"]["meta"]["grounding"]["exact"] > 0
+    assert (
+        by_source["empty.txt"]["status"] == "failed" and by_source["empty.txt"]["briefing"] is None
+    )
+    assert "3 briefed, 0 up to date, 1 failed" in captured.err and "index.md" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["-o", "-"], "add --format jsonl"),
+        (["-o", "OUT", "--format", "jsonl"], "use -o -"),
+        (["-o", "-", "--format", "jsonl", "--via", "batch-api"], "give -o OUTDIR"),
+    ],
+)
+def test_cli_stream_mistakes_are_one_line(folder, tmp_path, server, capsys, args, needle):
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in args]
+    code = main([str(folder), *args, "--base-url", server.base_url, "--model", "fake-model"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists() and server.chat_requests == 0
+
+
+def test_a_json_line_is_the_brief_contract_with_its_source_path(folder, tmp_path, server):
+    seen = []
+    run_batch(
+        [folder / "harbor.txt"], None, settings_for(server), options(tmp_path), on_brief=seen.append
+    )
+    (briefed,) = seen
+    line = briefed.json_line()
+    assert "\n" not in line
+    record = json.loads(line)
+    assert list(record) == ["source", "status", "error", "briefing"]
+    assert record["source"] == str(folder / "harbor.txt")
+    assert record["briefing"] == json.loads(briefed.briefing.model_dump_json())
+
+
 @pytest.mark.skipif(not BASIL.is_dir(), reason="the BASIL articles are not on this machine")
 def test_basil_articles_brief_and_resume(tmp_path, server):
     files = sorted(BASIL.glob("*.txt"))[:12]

@@ -226,7 +226,7 @@ def test_output_onto_an_input_is_refused_before_any_request(
     def no_request(*args: object, **kwargs: object) -> None:
         raise AssertionError("the LLM was asked")
 
-    monkeypatch.setattr(cli, "generate_brief", no_request)
+    monkeypatch.setattr("briefgen.extract.generate_brief", no_request)
     before = source_file.read_bytes(), saved_brief.read_bytes()
     assert cli.main([str(source_file), "-o", str(source_file)]) == 6
     err = capsys.readouterr().err.strip()
@@ -341,3 +341,139 @@ def test_bad_rate_limits_are_one_line_before_any_source_is_read(
     monkeypatch.setattr("briefgen.batch.load_source", no_reading)
     assert cli.main([str(news), "-o", str(tmp_path / "out"), *flag, *NO_LLM]) == 2
     _one_line(capsys, f"{flag[0][2:]} must be a number above 0")
+
+
+# --- what stderr shows: progress, -q, -v --------------------------------------------------------
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Script:
+    """A scripted LLM server behind --base-url; no response cache."""
+    script = Script(completion(draft()))
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("briefgen.llm._make_client", lambda *a: script.client())
+    return script
+
+
+LLM = ["--base-url", "http://llm.test/v1", "--model", "m", "--no-cache"]
+
+
+def test_off_a_terminal_a_brief_shows_no_progress(
+    source_file: Path, tmp_path: Path, scripted: Script, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "brief.md"
+    assert cli.main([str(source_file), *LLM, "-o", str(target)]) == 0
+    assert capsys.readouterr().err == f"wrote {target}\n"
+
+
+def test_quiet_keeps_only_the_warning(
+    source_file: Path, unverified_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "brief.md"
+    args = [str(source_file), "--from-json", str(unverified_brief), "-o", str(target), "-q"]
+    assert cli.main(args) == 0 and target.is_file()
+    assert capsys.readouterr().err == (
+        "briefgen: 1 position was left out of the brief — check before publishing.\n"
+    )
+
+
+def test_verbose_shows_the_librarys_log(
+    source_file: Path, scripted: Script, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([str(source_file), *LLM, "-v"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "briefgen: request 1: the draft"
+    assert err[1].startswith("briefgen: request 1: answered in ")
+    assert "sk-test-secret" not in "\n".join(err)
+
+
+def test_quiet_and_verbose_do_not_go_together(
+    source_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([str(source_file), "-q", "-v"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "not allowed with argument" in err and len(err.splitlines()) == 1
+
+
+# --- several formats, and a saved brief without its source --------------------------------------
+
+
+def test_several_formats_in_one_run(
+    source_file: Path, saved_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stem = tmp_path / "out" / "brief.md"
+    args = [str(source_file), "--from-json", str(saved_brief), "-o", str(stem)]
+    assert cli.main([*args, "--format", "md,pdf,html"]) == 0
+    written = [tmp_path / "out" / f"brief.{ext}" for ext in ("md", "pdf", "html")]
+    assert capsys.readouterr().err.splitlines() == [f"wrote {p}" for p in written]
+    assert written[0].read_text("utf-8").startswith("# Port authority")
+    assert written[1].read_bytes().startswith(b"%PDF-")
+    assert "<!DOCTYPE html>" in written[2].read_text("utf-8")
+
+
+def test_a_format_that_fails_leaves_none_of_the_others(
+    source_file: Path,
+    saved_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from briefgen.errors import RenderError
+
+    def broken(*args: object) -> bytes:
+        raise RenderError("the PDF could not be laid out")
+
+    monkeypatch.setattr("briefgen.pdf.render_pdf", broken)
+    target = tmp_path / "brief"
+    args = [str(source_file), "--from-json", str(saved_brief), "-o", str(target)]
+    assert cli.main([*args, "-f", "md,pdf"]) == 6
+    _one_line(capsys, "could not be laid out")
+    assert sorted(tmp_path.iterdir()) == sorted([source_file, saved_brief])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--format", "md,pdf"], "2 formats need -o"),
+        (["--format", "md,docx", "-o", "b"], "unknown format 'docx'"),
+        (["--format", "jsonl"], "jsonl streams a folder's briefs"),
+    ],
+)
+def test_format_mistakes_are_one_line(
+    source_file: Path,
+    saved_brief: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    needle: str,
+) -> None:
+    try:
+        code = cli.main([str(source_file), "--from-json", str(saved_brief), *args])
+    except SystemExit as done:  # argparse's own checks
+        code = int(done.code or 0)
+    assert code == 2
+    _one_line(capsys, needle)
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "pdf"])
+def test_a_saved_brief_renders_without_its_source(
+    saved_brief: Path, tmp_path: Path, fmt: str
+) -> None:
+    target = tmp_path / f"again.{fmt}"
+    assert cli.main(["--from-json", str(saved_brief), "-o", str(target)]) == 0
+    assert target.stat().st_size > 0
+
+
+def test_the_html_view_needs_the_source(
+    saved_brief: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "again.html"
+    assert cli.main(["--from-json", str(saved_brief), "-o", str(target)]) == 2
+    _one_line(capsys, "give the source too")
+    assert not target.exists()
+
+
+def test_no_source_at_all_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    _one_line(capsys, "give a source to brief")

@@ -50,7 +50,7 @@ def test_a_server_on_this_machine_or_a_private_network_is_unknown_without_a_sear
     def search(*args, **kwargs):
         raise AssertionError("the price table was searched")
 
-    monkeypatch.setattr("briefgen.costs.calc_price", search)
+    monkeypatch.setattr("genai_prices.calc_price", search)
     _per_million.cache_clear()  # an earlier test's lookup must not answer for this one
     assert cost_usd(USAGE, "gpt-4o-mini", backend="openai-compatible", base_url=url) is None
 

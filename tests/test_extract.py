@@ -4,6 +4,7 @@ scripted OpenAI transport."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import briefgen
 from briefgen import prompts, sentences
 from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
+from briefgen.events import Answered, ProgressEvent, Requesting
 from briefgen.extract import Session, load_briefing, part_sessions
 from briefgen.llm import Reply
 from briefgen.schema import MAX_POSITIONS, Draft, DraftStances, SourceInfo, Usage
@@ -422,6 +424,76 @@ def test_injection_in_source_stays_inside_the_delimiters() -> None:
     # The fake closing tag and the withheld line are numbered sentences inside the block, inert.
     assert "\n[7] \u2039/source\u203a\n" in block and f"\n[8] {prompts.WITHHELD}\n" in block
     assert "ignore previous instructions" not in user
+
+
+# --- progress events and logging -----------------------------------------------------------
+
+
+def _requests(events: list[ProgressEvent]) -> list[object]:
+    """Each request and answer event, the answers' wall time left out (it varies)."""
+    return [
+        (e.number, e.completion_tokens, e.cached) if isinstance(e, Answered) else e
+        for e in events
+        if isinstance(e, (Requesting, Answered))
+    ]
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_every_request_and_answer_is_an_event_and_a_log_line(
+    asynchronous: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = draft()
+    del broken["summary"]
+    script = Script(
+        completion(broken),
+        completion(draft(positions=[draft()["positions"][0]])),
+        _stances("Tom Reed fears night shifts will keep residents awake."),
+    )
+    seen: list[ProgressEvent] = []
+    with caplog.at_level(logging.INFO, logger="briefgen"):
+        if asynchronous:
+            await briefgen.agenerate_brief(
+                SOURCE, settings=SETTINGS, client=script.async_client(), on_event=seen.append
+            )
+        else:
+            briefgen.generate_brief(
+                SOURCE, settings=SETTINGS, client=script.client(), on_event=seen.append
+            )
+    assert _requests(seen) == [
+        Requesting(1, "draft"),
+        (1, 50, False),
+        Requesting(2, "reask", problems=1),
+        (2, 50, False),
+        Requesting(3, "stances", speakers=1),
+        (3, 50, False),
+    ]
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info[:3] == [
+        "request 1: the draft",
+        info[1],
+        "request 2: re-ask: the answer had 1 problem",
+    ]
+    assert (
+        info[1].startswith("request 1: answered in ") and "100 tokens read, 50 written" in info[1]
+    )
+    # Neither the source nor the problems (which may quote it) at INFO.
+    assert not [line for line in info if "Harbor" in line or "summary" in line]
+
+
+def test_a_cached_answer_is_an_event_too(tmp_path: Path) -> None:
+    briefgen.generate_brief(
+        SOURCE, settings=SETTINGS, client=Script(completion(draft())).client(), cache_dir=tmp_path
+    )
+    seen: list[ProgressEvent] = []
+    briefgen.generate_brief(
+        SOURCE,
+        settings=SETTINGS,
+        client=Script().client(),
+        cache_dir=tmp_path,
+        on_event=seen.append,
+    )
+    assert _requests(seen) == [Requesting(1, "draft"), (1, 50, True)]
+    assert str(seen[-1]) == "request 1: answered from the response cache"
 
 
 async def test_async_twin() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import briefgen
 
 PACKAGE = Path(briefgen.__file__).parent
+#: The command line: argument parsing, what stderr shows, ``python -m briefgen``.
+COMMAND_LINE = {"cli.py", "terminal.py", "__main__.py"}
 
 
 def runtime_imports(path: Path) -> set[str]:
@@ -42,7 +44,7 @@ def test_only_llm_module_imports_openai() -> None:
 
 def test_only_cli_imports_cli_frameworks() -> None:
     for framework in ("argparse", "rich"):
-        assert importers(framework) <= {"cli.py"}, framework
+        assert importers(framework) <= COMMAND_LINE, framework
 
 
 def test_pure_layers_never_reach_the_llm() -> None:
@@ -56,8 +58,13 @@ def test_pure_layers_never_reach_the_llm() -> None:
 
 def test_library_never_prints_or_exits() -> None:
     for path in PACKAGE.glob("*.py"):
-        if path.name == "cli.py":
+        if path.name in COMMAND_LINE:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
         assert not calls & {"print", "sys.exit", "exit", "quit"}, path.name
+
+
+def test_the_library_never_reaches_the_command_line() -> None:
+    for module in ("briefgen.cli", "briefgen.terminal"):
+        assert importers(module) <= COMMAND_LINE, module

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from conftest import Script, completion, draft
 from pydantic import BaseModel
 
 from briefgen.errors import ConfigError, ExtractionError, LLMError
+from briefgen.events import ProgressEvent, TransportRetry
 from briefgen.llm import LLM, is_transient, retry_after
 from briefgen.schema import Draft, DraftStances, pinned
 from briefgen.settings import Settings
@@ -94,6 +96,46 @@ def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:
     # A transport retry resends the identical request: the prompt is never touched.
     bodies = script.bodies()
     assert bodies[0] == bodies[1] == bodies[2]
+
+
+def test_each_retry_is_logged_and_announced_with_its_wait(
+    no_sleep: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    script = Script(
+        httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}}),
+        httpx.ReadTimeout("slow"),
+        completion(draft()),
+    )
+    seen: list[ProgressEvent] = []
+    llm = make(script, transport_retries=3)
+    llm.on_event = seen.append
+    with caplog.at_level(logging.DEBUG, logger="briefgen"):
+        llm.complete(MESSAGES, Draft)
+    assert seen == [
+        TransportRetry("HTTP 429", 7.0, 1, 3),
+        TransportRetry("no answer in time", no_sleep[1], 2, 3),
+    ]
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert info == [
+        "HTTP 429: retrying in 7.0 s (retry 1 of 3)",
+        f"no answer in time: retrying in {no_sleep[1]:.1f} s (retry 2 of 3)",
+    ]
+    (request,) = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert request.startswith("POST http://llm.test/v1/chat/completions: model test-model, Draft")
+    # Never the key, the prompt or the answer, at any level.
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "sk-test-secret" not in logged and "<source>" not in logged and "Lopez" not in logged
+
+
+def test_a_password_in_the_server_url_is_masked_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    script = Script(completion(draft()))
+    client = script.client().with_options(base_url="http://user:hunter22secret@llm.test/v1")
+    llm = LLM(client, "test-model", Settings(), "openai-compatible")
+    with caplog.at_level(logging.DEBUG, logger="briefgen"):
+        llm.complete(MESSAGES, Draft)
+    assert caplog.records and "hunter22secret" not in caplog.text
 
 
 def test_dropped_connection_and_timeout_are_retried(no_sleep: list[float]) -> None:

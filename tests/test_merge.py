@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import httpx
@@ -13,6 +14,7 @@ import briefgen
 from briefgen import sentences
 from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError, SourceError
+from briefgen.events import PartStarted, Planned, Requesting
 from briefgen.merge import merge, merge_actors, shift
 from briefgen.schema import (
     Actor,
@@ -271,6 +273,27 @@ def test_long_source_is_briefed_in_parts_and_merged():
     # An event's actors are those its own sentence names.
     for e in briefing.key_events:
         assert e.actors == [re.match(r"Speaker \w+", e.evidence.quote).group(0)]
+
+
+def test_the_parts_are_announced_and_logged(caplog):
+    text = "\n\n".join(f"Speaker Echo said item {i} matters a great deal. " * 6 for i in range(4))
+    settings = Settings(model="test-model", input_budget_tokens=100)
+    script = Script(*[_grounded_answer] * 8)
+    seen = []
+    with caplog.at_level(logging.INFO, logger="briefgen"):
+        briefgen.generate_brief(
+            text, settings=settings, client=script.client(), on_event=seen.append
+        )
+    parts = len(script.requests)
+    assert seen[0] == Planned(len(text), parts, 100)
+    assert [e for e in seen if isinstance(e, PartStarted)] == [
+        PartStarted(i, parts) for i in range(1, parts + 1)
+    ]
+    # Requests are numbered across the parts.
+    assert [e.number for e in seen if isinstance(e, Requesting)] == list(range(1, parts + 1))
+    assert caplog.records[0].getMessage() == (
+        f"source of {len(text):,} characters: {parts} parts (input budget 100 tokens a part)"
+    )
 
 
 async def test_async_briefer_chunks_too():

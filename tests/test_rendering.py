@@ -13,9 +13,11 @@ from pypdf import PdfReader
 
 from briefgen.errors import RenderError
 from briefgen.rendering import (
+    Format,
     escape_markdown,
     format_for,
     grounding_line,
+    output_paths,
     render,
     render_json,
     render_markdown,
@@ -187,3 +189,22 @@ def test_render_dispatch():
     assert render_json(b).endswith("\n")
     with pytest.raises(RenderError, match="use one of md, json, pdf, html"):
         render(b, "docx")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("given", "formats", "expected"),
+    [
+        ("out/brief.pdf", ("md",), ["out/brief.pdf"]),  # one format: the name as given
+        (
+            "out/brief.md",
+            ("md", "pdf", "html"),
+            ["out/brief.md", "out/brief.pdf", "out/brief.html"],
+        ),
+        ("out/brief", ("json", "md"), ["out/brief.json", "out/brief.md"]),
+        ("out/brief.v2", ("md", "pdf"), ["out/brief.v2.md", "out/brief.v2.pdf"]),
+    ],
+)
+def test_output_paths_of_several_formats(
+    given: str, formats: tuple[Format, ...], expected: list[str]
+) -> None:
+    assert output_paths(given, formats) == [Path(p) for p in expected]

@@ -4,9 +4,13 @@ A run plans first (load each source, skip those whose content and settings are u
 opens ONE LLM connection (one embedded server for the whole run) and briefs the rest with a
 bounded pool of workers. Each brief is written atomically, then a per-source state file records
 that it is done, so a run killed at any moment resumes where it stopped. One bad source never
-stops the others; ``index.md`` and ``report.json`` are written at the end, even on interrupt.
-Besides its own state under ``.briefgen/``, a run deletes only the temp files a killed run left
-beside the files it writes.
+stops the others; ``index.md`` (and ``index.html`` beside HTML briefs) and ``report.json`` are
+written at the end, even on interrupt. Besides its own state under ``.briefgen/``, a run deletes
+only the temp files a killed run left beside the files it writes.
+
+A run without an OUTDIR writes nothing at all: it hands each brief to ``on_brief`` as it is made
+(the CLI's JSON Lines on standard output), and briefs every source, as there is no record of
+an earlier run to skip by.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +30,7 @@ from typing import Literal
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
 from briefgen.discovery import (
+    INDEX_HTML_NAME,
     INDEX_NAME,
     REPORT_NAME,
     STATE_DIR,
@@ -33,23 +39,28 @@ from briefgen.discovery import (
     nothing_to_brief,
 )
 from briefgen.errors import BriefgenError, ConfigError
-from briefgen.extract import AsyncBriefer, version
+from briefgen.extract import AsyncBriefer
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import ensure_folder, remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
 from briefgen.rendering import FORMATS, Format, prepare, render
 from briefgen.runreport import (
+    Briefed,
     Ignored,
     RunReport,
     SourceResult,
     Summary,
     prepare_index,
     render_index,
+    render_index_html,
 )
 from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import Source, load_source
+from briefgen.version import version
+
+log = logging.getLogger(__name__)
 
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
@@ -66,7 +77,7 @@ class BatchOptions:
         rpm: requests per minute across the run, or None.
         tpm: tokens per minute across the run (prompt estimate plus output cap), or None.
         force: redo every source even when its brief is up to date.
-        formats: output formats written for each source.
+        formats: output formats written for each source (none when the run has no OUTDIR).
         cache_dir: the LLM response cache; None disables it.
         via: ``live`` requests, or the OpenAI ``batch-api`` (half price, results within 24 h).
         poll_interval: seconds between Batch API status checks.
@@ -111,7 +122,7 @@ class Job:
     fingerprint: str = ""
 
 
-def discover(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Job], list[Ignored]]:
+def discover(inputs: Sequence[str | Path], outdir: Path | None) -> tuple[list[Job], list[Ignored]]:
     """The run's jobs: the sources under ``inputs`` (see :func:`briefgen.discovery.find`)."""
     found, ignored = find(inputs, outdir)
     jobs = [Job(f.path, f.name, f.stem, SourceResult(source=f.name)) for f in found]
@@ -177,7 +188,8 @@ def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
     from briefgen.batch_api import STATE_NAME
 
     state = RunState(outdir)
-    files = [outdir / INDEX_NAME, outdir / REPORT_NAME, outdir / STATE_DIR / STATE_NAME]
+    files = [outdir / INDEX_NAME, outdir / INDEX_HTML_NAME, outdir / REPORT_NAME]
+    files.append(outdir / STATE_DIR / STATE_NAME)
     for job in jobs:
         files.append(state.path(job))
         files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
@@ -235,17 +247,19 @@ class _Run:
 
     def __init__(
         self,
-        outdir: Path,
+        outdir: Path | None,
         settings: Settings,
         options: BatchOptions,
         on_progress: Callable[[Progress], None] | None,
+        on_brief: Callable[[Briefed], None] | None = None,
     ) -> None:
         self.outdir = outdir
         self.settings = settings
         self.options = options
         self.on_progress = on_progress
-        self.state = RunState(outdir)
-        self.report = RunReport(outdir=str(outdir), via=options.via)
+        self.on_brief = on_brief
+        self.state = RunState(outdir) if outdir is not None else None
+        self.report = RunReport(outdir=str(outdir or ""), via=options.via)
         self.conn: Connection | None = None
         self.briefer: AsyncBriefer | None = None
         #: Where finished briefs get written, each by a task of its own.
@@ -283,7 +297,7 @@ class _Run:
                 continue
             job.fingerprint = fingerprint(job.source.text, digest)
             summary = None
-            if not self.options.force:
+            if not self.options.force and self.state is not None and self.outdir is not None:
                 summary = self.state.is_done(job, self.options.formats, self.outdir)
             if summary is not None:
                 job.result.status, job.result.summary = "skipped", summary
@@ -295,19 +309,26 @@ class _Run:
         """Write every format atomically, then record the source as done."""
         assert job.source is not None and self.conn is not None
         result = job.result
-        for fmt in self.options.formats:
-            name = output_name(job, fmt)
-            write_atomic(self.outdir / name, render(briefing, fmt, source=job.source.text))
-            result.outputs.append(name)
+        if self.outdir is not None:
+            # Every format is rendered before any is written: one that fails writes none.
+            rendered = [
+                (output_name(job, fmt), render(briefing, fmt, source=job.source.text))
+                for fmt in self.options.formats
+            ]
+            for name, data in rendered:
+                write_atomic(self.outdir / name, data)
+                result.outputs.append(name)
         summary = Summary.of(briefing)
-        self.state.mark_done(job, summary)
+        if self.state is not None:
+            self.state.mark_done(job, summary)
         result.status, result.summary, result.usage = "ok", summary, spent
         result.cost_usd = self.cost(spent)
 
     def prepare(self) -> None:
         """Load the renderers and this model's price once, ahead of the first brief."""
         prepare(self.options.formats)
-        prepare_index()
+        if self.outdir is not None:
+            prepare_index(html="html" in self.options.formats)
         self.cost(Usage())
 
     def cost(self, spent: Usage) -> float | None:
@@ -344,6 +365,7 @@ class _Run:
                 result.requests = spent.requests
         if briefing is None:
             result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
+            log.info("%s: failed: %s", job.name, result.error)
             self.done(job, started)
         elif self.writers is not None:
             self.writers.create_task(self.write(job, briefing, spent.spent, started))
@@ -358,10 +380,20 @@ class _Run:
             job.result.status = "failed"
             job.result.error = f"cannot write the brief: {type(exc).__name__}: {exc}"
             job.result.usage, job.result.cost_usd = spent, self.cost(spent)
-        self.done(job, started)
+            log.info("%s: %s", job.name, job.result.error)
+            self.done(job, started)
+            return
+        log.info("%s: briefed in %.1f s", job.name, time.monotonic() - started)
+        self.done(job, started, briefing)
 
-    def done(self, job: Job, started: float) -> None:
+    def done(self, job: Job, started: float, briefing: Briefing | None = None) -> None:
         job.result.seconds = round(time.monotonic() - started, 3)
+        self.settled(job, briefing)
+
+    def settled(self, job: Job, briefing: Briefing | None = None) -> None:
+        """``job`` is finished, briefed (``briefing``) or failed: tell the caller."""
+        if self.on_brief is not None:
+            self.on_brief(Briefed(job.path, job.result, briefing))
         self.progress(job.name)
 
     async def work(self, queue: asyncio.Queue[Job]) -> None:
@@ -374,8 +406,12 @@ class _Run:
 
     def write_summary(self) -> None:
         out = self.outdir
+        if out is None:
+            return
         write_atomic(out / REPORT_NAME, self.report.to_json().encode("utf-8"))
         write_atomic(out / INDEX_NAME, render_index(self.report).encode("utf-8"))
+        if "html" in self.options.formats:
+            write_atomic(out / INDEX_HTML_NAME, render_index_html(self.report).encode("utf-8"))
 
 
 def effective_jobs(options: BatchOptions, settings: Settings) -> int:
@@ -387,32 +423,42 @@ def effective_jobs(options: BatchOptions, settings: Settings) -> int:
 
 async def arun_batch(
     inputs: Sequence[str | Path],
-    outdir: str | Path,
+    outdir: str | Path | None,
     settings: Settings | None = None,
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``; see :func:`run_batch`."""
     settings = settings or Settings.load()
     options = options or BatchOptions()
-    out = Path(outdir)
-    check_layout(inputs, out)
+    out = Path(outdir) if outdir is not None else None
+    if out is None and options.via == "batch-api":
+        raise ConfigError("--via batch-api keeps its batch in OUTDIR to resume: give -o OUTDIR")
+    if out is not None:
+        check_layout(inputs, out)
     jobs, ignored = discover(inputs, out)
     if not jobs:
         raise nothing_to_brief(inputs, ignored)
-    ensure_folder(out)
+    if out is not None:
+        ensure_folder(out)
     started = time.monotonic()
-    with _exclusive(out), _heap_frozen():
-        # Debris of a run killed mid-write, beside the files this run writes, and only there.
-        remove_temp_files(own_files(out, jobs))
-        run = _Run(out, settings, options, on_progress)
+    exclusive = _exclusive(out) if out is not None else contextlib.nullcontext()
+    with exclusive, _heap_frozen():
+        if out is not None:
+            # Debris of a run killed mid-write, beside the files this run writes, and only there.
+            remove_temp_files(own_files(out, jobs))
+        run = _Run(out, settings, options, on_progress, on_brief)
         run.report.ignored = ignored
         run.report.results = [j.result for j in jobs]
         try:
             todo = await asyncio.to_thread(run.plan, jobs)
             run.progress()
+            for job in jobs:
+                if job.result.status == "failed":  # unreadable: settled before any request
+                    run.settled(job)
             if todo:
                 await _brief_all(run, todo, client)
         finally:
@@ -454,22 +500,29 @@ async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> 
 
 def run_batch(
     inputs: Sequence[str | Path],
-    outdir: str | Path,
+    outdir: str | Path | None,
     settings: Settings | None = None,
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``, resumably.
 
     Args:
         inputs: folders (searched recursively, hidden entries skipped) and/or files.
-        outdir: where briefs, ``index.md``, ``report.json`` and the run state go.
+        outdir: where briefs, ``index.md`` (and ``index.html`` with HTML briefs),
+            ``report.json`` and the run state go. None writes nothing: every source is
+            briefed and handed to ``on_brief`` (``options.formats`` is then ignored).
         settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
         options: concurrency, rate limits, formats, cache, ``force``, ``via``.
         client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.
         on_progress: called with a :class:`Progress` after each source (never prints itself).
+        on_brief: called with each source this run briefs or fails (a
+            :class:`~briefgen.runreport.Briefed`: its path, result and brief, None if it
+            failed) in the order they finish, after its files are written; sources that
+            cannot be read come first. From the run's event loop, one call at a time.
 
     Returns:
         The run report; ``report.ok`` is True only when every source succeeded or was skipped.
@@ -480,5 +533,13 @@ def run_batch(
         SourceError: ``inputs`` hold no source file at all; nothing was written.
     """
     return asyncio.run(
-        arun_batch(inputs, outdir, settings, options, client=client, on_progress=on_progress)
+        arun_batch(
+            inputs,
+            outdir,
+            settings,
+            options,
+            client=client,
+            on_progress=on_progress,
+            on_brief=on_brief,
+        )
     )

@@ -60,6 +60,7 @@ class BatchApiRun:
         self.llm = run.conn.llm
         if run.conn.backend == "embedded":
             raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
+        assert run.outdir is not None  # arun_batch refuses a Batch API run without OUTDIR
         self.store = ResponseCache(run.outdir / ".briefgen" / STORE_NAME)
         self.state_path = run.outdir / ".briefgen" / STATE_NAME
         self.fresh: set[str] = set()  # keys answered by a batch in this run: their tokens count
@@ -201,19 +202,19 @@ class BatchApiRun:
             state = self.replay(job)
         except BriefgenError as exc:
             result.status, result.error = "failed", str(exc)
-            self.run.progress(job.name)
+            self.run.settled(job)
             return False
         result.attempts, result.requests = state.attempts, state.requests
         result.usage, result.cost_usd = state.spent, self.run.cost(state.spent)
         if state.briefing is not None:
             self.run.finish(job, state.briefing, state.spent)
-            self.run.progress(job.name)
+            self.run.settled(job, state.briefing)
             return False
         for key in state.needed:
             if len(errors := self.failures.get(key, [])) >= MAX_REQUEST_FAILURES:
                 result.status = "failed"
                 result.error = f"the Batch API failed a request {len(errors)} times: {errors[-1]}"
-                self.run.progress(job.name)
+                self.run.settled(job)
                 return False
         waiting.update(state.needed)
         return True

@@ -1,46 +1,109 @@
 """The ``briefgen`` command: parse arguments, call the library, turn errors into one line.
 
-This is the only module that prints or exits.
+This is the only module that exits; it and :mod:`briefgen.terminal` are the only ones that
+print. The library is imported inside the functions that use it, so ``briefgen --help`` starts
+without loading the OpenAI SDK, pydantic or the document readers.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-from rich.progress import Progress, TextColumn
-
-from briefgen.batch import BatchOptions, run_batch
-from briefgen.batch import Progress as BatchProgress
-from briefgen.cache import default_cache_dir
-from briefgen.costs import format_cost
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
-from briefgen.extract import generate_brief, load_briefing, plan, version
-from briefgen.limits import check_rates
-from briefgen.notices import require_verified
-from briefgen.output import resolve_output, write_output
-from briefgen.redaction import environment_secrets, redact
-from briefgen.rendering import FORMATS, Format, format_for, render
-from briefgen.settings import Settings
-from briefgen.sources import load_source
+from briefgen.rendering import FORMATS, Format
+from briefgen.terminal import Terminal, cost_label
+
+if TYPE_CHECKING:
+    from briefgen.runreport import Briefed
+    from briefgen.schema import Briefing
+    from briefgen.settings import Settings
+    from briefgen.terminal import BriefStatus
+
+#: ``--format jsonl``: a folder's briefs as JSON Lines on standard output (``-o -``).
+JSONL = "jsonl"
+
+
+def formats(value: str) -> tuple[str, ...]:
+    """``--format``'s value: one format, or several separated by commas (``md,pdf,html``)."""
+    names = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    known = (*FORMATS, JSONL)
+    for name in names:
+        if name not in known:
+            raise argparse.ArgumentTypeError(
+                f"unknown format {name!r}: use {', '.join(known)}, or several as md,pdf,html"
+            )
+    if not names:
+        raise argparse.ArgumentTypeError(f"name a format: {', '.join(known)}")
+    if JSONL in names and len(names) > 1:
+        raise argparse.ArgumentTypeError("jsonl goes alone: it streams briefs to -o -")
+    return names
+
+
+EXAMPLES = """\
+examples:
+  briefgen article.txt                        Markdown on stdout
+  briefgen article.txt -o b -f md,pdf,html    b.md, b.pdf and b.html
+  briefgen --from-json b.json -o b.pdf        re-render, no LLM call
+  briefgen news/ -o briefs/ -f md,html        a folder; index.md, index.html
+  briefgen news/ -f jsonl -o - | jq .source   a JSON line per finished brief
+  python -m briefgen ...                      the same command
+
+exit codes: 2 usage or configuration, 3 source, 4 LLM service, 5 extraction,
+6 rendering, 7 unverified brief under --strict; 1 when a folder run leaves a
+source unbriefed.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, like every other error of the command (argparse adds the usage above it).
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from briefgen.version import version
+
+        print(f"briefgen {version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="briefgen",
-        description="Turn a source text into a grounded brief: events, actors, positions, "
+        description="Turn a source text into a grounded brief: events, actors, positions,\n"
         "open questions, every quote checked against the source.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "source", help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input"
+        "source",
+        nargs="?",
+        help="a .txt/.md/.html/.pdf file, an http(s):// URL, - for standard input, or a folder; "
+        "with --from-json it may be left out for md, json and pdf",
     )
     parser.add_argument(
         "-o", "--output", help="write here (format from the extension); - for standard output"
     )
-    parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
+    parser.add_argument(
+        "-f",
+        "--format",
+        type=formats,
+        metavar="FORMAT",
+        help="md (default), json, pdf, html; several at once with -o, e.g. md,pdf,html "
+        "(-o brief writes brief.md, brief.pdf, brief.html); jsonl streams a folder's briefs "
+        "to -o -, one JSON line each",
+    )
     parser.add_argument(
         "--from-json",
         metavar="BRIEF.json",
@@ -52,11 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"fail with exit code {UnverifiedError.exit_code} when a quote is unverified or "
         "the check left items out (the brief is still written, to inspect)",
     )
-    parser.add_argument(
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors and the unverified-brief warning: no progress, no 'wrote' lines",
+    )
+    talk.add_argument(
         "-v",
         "--verbose",
         action="store_true",
-        help="also print the check's diagnostics (every change to the model's answer)",
+        help="also print what the library logs (requests, retries, re-asks, cache hits, parts) "
+        "and the check's diagnostics (every change to the model's answer)",
     )
     parser.add_argument(
         "--allow-private-urls",
@@ -91,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="refuse a source that needs more parts than this (default 60) [BRIEFGEN_MAX_PARTS]",
     )
-    batch = parser.add_argument_group("batch (SOURCE is a folder; -o names the output folder)")
+    batch = parser.add_argument_group(
+        "batch (SOURCE is a folder; -o OUTDIR, or -o - with -f jsonl)"
+    )
     batch.add_argument("--jobs", type=int, help="concurrent briefs (default 8; 1 for embedded)")
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
@@ -107,46 +180,64 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the LLM again even when an identical request was answered before",
     )
-    parser.add_argument("--version", action="version", version=f"briefgen {version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     return parser
 
 
-def run_folder(args: argparse.Namespace, settings: Settings) -> int:
+def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
     """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
+    from briefgen.batch import BatchOptions, run_batch
+    from briefgen.cache import default_cache_dir
+    from briefgen.limits import check_rates
+
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    stream = args.output == "-"
+    fmts: tuple[Format, ...] = args.format or ("md",)
+    if stream and fmts != (JSONL,):
+        raise ConfigError("-o - takes a folder's briefs as JSON Lines: add --format jsonl")
+    if not stream and JSONL in fmts:
+        raise ConfigError("--format jsonl streams the briefs to standard output: use -o -")
     check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
     options = BatchOptions(
         jobs=args.jobs,
         rpm=args.rpm,
         tpm=args.tpm,
         force=args.force,
-        formats=(args.format or "md",),
+        formats=() if stream else fmts,
         via=args.via,
         cache_dir=None if args.no_cache else default_cache_dir(),
     )
-    console = Console(stderr=True)
-    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[info]}"))
-    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("briefing", total=None, info="")
-
-        def show(p: BatchProgress) -> None:
-            info = f"{p.failed} failed · {p.tokens:,} tokens · {format_cost(p.cost_usd)}"
-            bar.update(task, total=p.total, completed=p.total - p.remaining, info=info)
-
-        report = run_batch([args.source], args.output, settings, options, on_progress=show)
-    console.print(
+    outdir = None if stream else args.output
+    with term.batch_bar() as show:
+        report = run_batch(
+            [args.source],
+            outdir,
+            settings,
+            options,
+            on_progress=show,
+            on_brief=_write_line if stream else None,
+        )
+    where = "" if stream else f" · {Path(args.output) / 'index.md'}"
+    term.say(
         f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
         f"{report.count('failed')} failed, {len(report.ignored)} left out · "
-        f"{report.usage.total_tokens:,} tokens · "
-        f"{format_cost(report.cost_usd)} · {Path(args.output) / 'index.md'}",
-        highlight=False,
-        soft_wrap=True,
+        f"{report.usage.total_tokens:,} tokens · {cost_label(report.cost_usd)}{where}"
     )
     return 0 if report.ok else 1
 
 
-def run(args: argparse.Namespace) -> int:
+def _write_line(briefed: Briefed) -> None:
+    """One JSON line on standard output per finished source, as soon as it finishes."""
+    sys.stdout.buffer.write(briefed.json_line().encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace, term: Terminal) -> int:
+    if args.source is None and not args.from_json:
+        raise ConfigError("give a source to brief: a file, a URL, a folder, or - for stdin")
+    from briefgen.settings import Settings
+
     settings = Settings.load(
         base_url=args.base_url,
         model=args.model,
@@ -157,56 +248,105 @@ def run(args: argparse.Namespace) -> int:
         input_budget_tokens=args.input_budget,
         max_parts=args.max_parts,
     )
-    if Path(args.source).is_dir():
+    if args.source is not None and Path(args.source).is_dir():
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
-        return run_folder(args, settings)
+        return run_folder(args, settings, term)
+    if args.format and JSONL in args.format:
+        raise ConfigError("--format jsonl streams a folder's briefs: for one source use json")
+    return run_one(args, settings, term)
+
+
+def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
+    """Brief one source (or re-render a saved brief) in one or more formats."""
+    from briefgen.notices import require_verified
+    from briefgen.output import resolve_output, write_output
+    from briefgen.rendering import format_for, output_paths, render
+
     output = None if args.output == "-" else args.output
-    fmt: Format = args.format or format_for(output)
-    if fmt == "pdf" and not output and sys.stdout.isatty():
+    fmts: tuple[Format, ...] = args.format or (format_for(output),)
+    if len(fmts) > 1 and not output:
+        raise ConfigError(f"{len(fmts)} formats need -o: e.g. -o brief writes brief.md, brief.pdf")
+    if "pdf" in fmts and not output and sys.stdout.isatty():
         raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
-    inputs = (args.source, args.from_json)
-    if output:
-        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
-    source = load_source(args.source, allow_private_urls=args.allow_private_urls)
-    if args.from_json:
-        briefing = load_briefing(args.from_json, source.text)
-    else:
-        parts = len(plan(source.text, settings))
-        if parts > 1:
-            print(f"briefgen: long source: chunked into {parts} parts", file=sys.stderr)
-        cache_dir = None if args.no_cache else default_cache_dir()
-        briefing = generate_brief(
-            source.text, settings=settings, info=source.info, cache_dir=cache_dir
+    if args.source is None and "html" in fmts:
+        raise ConfigError(
+            "the HTML view shows the brief beside its source: give the source too, "
+            "briefgen SOURCE --from-json BRIEF.json"
         )
-    data = render(briefing, fmt, source=source.text)
-    if output:
-        write_output(output, data, inputs=inputs)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
+    targets = output_paths(output, fmts) if output else []
+    inputs = (args.source, args.from_json)
+    for target in targets:
+        resolve_output(target, inputs=inputs)  # refuse a bad target before any LLM request
+    with term.status() as status:
+        briefing, text = _briefing(args, settings, status)
+        if "pdf" in fmts:
+            status.stage("laying out the PDF")
+        # Every format is rendered before any is written: one that fails leaves no file.
+        rendered = [render(briefing, fmt, source=text) for fmt in fmts]
+    if not targets:
+        sys.stdout.buffer.write(rendered[0])
         sys.stdout.flush()
+    else:
+        for target, data in zip(targets, rendered, strict=True):
+            write_output(target, data, inputs=inputs)
+            term.say(f"wrote {target}")
     if args.verbose:
         for note in briefing.meta.warnings:
-            print(f"briefgen: note: {note}", file=sys.stderr)
+            term.warn(f"briefgen: note: {note}")
     if args.strict:
         require_verified(briefing)  # after writing: a failed brief is still there to inspect
     elif briefing.banner:
-        print(f"briefgen: {briefing.banner}", file=sys.stderr)
+        term.warn(f"briefgen: {briefing.banner}")
     return 0
+
+
+def _briefing(
+    args: argparse.Namespace, settings: Settings, status: BriefStatus
+) -> tuple[Briefing, str | None]:
+    """The brief, made or read back, and the source text (None when it was not given)."""
+    from briefgen.extract import generate_brief, load_briefing
+    from briefgen.sources import load_source
+
+    if args.source is None:  # a saved brief alone: its quotes as saved
+        return load_briefing(args.from_json), None
+    status.stage(f"reading {args.source}")
+    source = load_source(args.source, allow_private_urls=args.allow_private_urls)
+    if args.from_json:
+        return load_briefing(args.from_json, source.text), source.text
+    from briefgen.cache import default_cache_dir
+
+    briefing = generate_brief(
+        source.text,
+        settings=settings,
+        info=source.info,
+        cache_dir=None if args.no_cache else default_cache_dir(),
+        on_event=status,
+    )
+    return briefing, source.text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``briefgen`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    term = Terminal(quiet=args.quiet, verbose=args.verbose)
     try:
-        return run(args)
+        with term.library_log():
+            return run(args, term)
     except BriefgenError as exc:
-        print(f"briefgen: error: {redact(str(exc), environment_secrets())}", file=sys.stderr)
+        from briefgen.redaction import environment_secrets, redact
+
+        term.warn(f"briefgen: error: {redact(str(exc), environment_secrets())}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("briefgen: interrupted", file=sys.stderr)
+        term.warn("briefgen: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader of standard output left (`| head -1`): stop quietly, as other tools do,
+        # and keep Python from reporting the pipe again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

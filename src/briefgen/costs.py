@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from genai_prices import Usage as PriceUsage
-from genai_prices import calc_price
-
-from briefgen.schema import Usage
+if TYPE_CHECKING:
+    from briefgen.schema import Usage
 
 #: The OpenAI Batch API's discount on the standard per-token price.
 BATCH_DISCOUNT = 0.5
@@ -26,14 +25,20 @@ def _per_million(
     """Input and output dollars per million tokens; None when the table lacks the model.
 
     Cached either way: a miss searches the whole table (~5 ms), once per source in a batch.
+    The table is imported here, on first use: it takes ~0.2 s, which a run that prices
+    nothing (the embedded model, a self-hosted server) should not pay.
     """
+    import genai_prices
+
     million = 1_000_000
 
     def price(inp: int, out: int) -> float:
-        usage = PriceUsage(input_tokens=inp, output_tokens=out)
+        usage = genai_prices.Usage(input_tokens=inp, output_tokens=out)
         if api_url is not None:
-            return float(calc_price(usage, model, provider_api_url=api_url).total_price)
-        return float(calc_price(usage, model, provider_id=provider_id).total_price)
+            found = genai_prices.calc_price(usage, model, provider_api_url=api_url)
+        else:
+            found = genai_prices.calc_price(usage, model, provider_id=provider_id)
+        return float(found.total_price)
 
     try:
         return price(million, 0), price(0, million)

@@ -2,7 +2,7 @@
 
 A folder is walked without following links; what is left out is listed with the reason. Every
 source gets an output name of its own, the same from run to run, that no other source and none
-of the run's own files (``index.md``, ``report.json``, ``.briefgen/``) can take.
+of the run's own files (``index.md``, ``index.html``, ``report.json``, ``.briefgen/``) can take.
 
 Safe layouts of source folders and OUTDIR (:func:`check_layout` refuses the others):
 
@@ -29,9 +29,11 @@ from briefgen.sources import SUFFIX_KINDS
 
 STATE_DIR = ".briefgen"
 INDEX_NAME = "index.md"
+#: Written beside index.md when the run writes HTML briefs.
+INDEX_HTML_NAME = "index.html"
 REPORT_NAME = "report.json"
 #: The run's own files at the top of OUTDIR, whose names no brief may take in any format.
-_RUN_FILES = frozenset({INDEX_NAME, REPORT_NAME})
+_RUN_FILES = frozenset({INDEX_NAME, INDEX_HTML_NAME, REPORT_NAME})
 _RUN_STEMS = frozenset(name.rsplit(".", 1)[0] for name in _RUN_FILES)
 
 
@@ -62,7 +64,7 @@ def _not_a_source(path: Path) -> str | None:
     return None
 
 
-def _link(path: Path, root: Path, outdir: Path) -> str:
+def _link(path: Path, root: Path, outdir: Path | None) -> str:
     """Why the link ``path`` under ``root`` is left out: a run never follows one.
 
     A link out of the folder could hand any file the user can read to the model; a link to a
@@ -77,7 +79,7 @@ def _link(path: Path, root: Path, outdir: Path) -> str:
     briefed = not (
         target.is_dir()
         or any(p.startswith(".") for p in where.parts)
-        or target.is_relative_to(outdir)
+        or (outdir is not None and target.is_relative_to(outdir))
         or _not_a_source(target)
     )
     if briefed:
@@ -85,18 +87,18 @@ def _link(path: Path, root: Path, outdir: Path) -> str:
     return f"a link to {where.as_posix()}: links are not followed"
 
 
-def find(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Found], list[Ignored]]:
+def find(inputs: Sequence[str | Path], outdir: Path | None) -> tuple[list[Found], list[Ignored]]:
     """The sources under ``inputs`` (sorted), and the files left out with the reason why.
 
     Under a folder, a source is a regular file with a source extension (.txt, .md, .html,
-    .pdf, ...). Hidden files and folders and anything inside ``outdir`` are passed over
-    silently; links (which are never followed), files without an extension or of another type
-    are left out with a reason. Files named as ``inputs`` are taken as given; a file named
-    twice is briefed once.
+    .pdf, ...). Hidden files and folders and anything inside ``outdir`` (None: a run that
+    writes no files) are passed over silently; links (which are never followed), files
+    without an extension or of another type are left out with a reason. Files named as
+    ``inputs`` are taken as given; a file named twice is briefed once.
     """
     found: list[tuple[Path, str]] = []
     ignored: list[Ignored] = []
-    out = outdir.resolve()
+    out = outdir.resolve() if outdir is not None else None
     seen: set[Path] = set()
     for item in map(Path, inputs):
         if not item.is_dir():
@@ -108,7 +110,8 @@ def find(inputs: Sequence[str | Path], outdir: Path) -> tuple[list[Found], list[
         for path in sorted(item.rglob("*")):  # rglob does not descend into linked folders
             rel = path.relative_to(item)
             real = root / rel  # no link in it but perhaps the last part
-            if any(p.startswith(".") for p in rel.parts) or real.is_relative_to(out):
+            hidden = any(p.startswith(".") for p in rel.parts)
+            if hidden or (out is not None and real.is_relative_to(out)):
                 continue
             if path.is_symlink():
                 ignored.append(Ignored(rel.as_posix(), _link(path, root, out)))

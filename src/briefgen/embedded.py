@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import logging
 import os
 import tempfile
 import time
@@ -24,6 +25,7 @@ import platformdirs
 
 from briefgen.errors import ConfigError
 
+log = logging.getLogger(__name__)
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILE = f"{MODEL_NAME}.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -92,6 +94,7 @@ def default_model_path() -> Path:
         if stamp.read_text().split() == [MODEL_SHA256, str(st.st_size), str(st.st_mtime_ns)]:
             return target
     parts = part_paths()
+    log.info("joining the embedded model from its %d parts into %s (once)", len(parts), target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".model-", suffix=".part")
     tmp = Path(tmp_name)
@@ -184,6 +187,7 @@ class EmbeddedServer:
             raise ConfigError(f"the embedded model failed to load from {path}: {exc}") from exc
         self.base_url = f"{self._server.listening_address.rstrip('/')}/v1"
         self._wait_ready()
+        log.debug("llama.cpp server for %s listening at %s", path.name, self.base_url)
 
     def _wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout

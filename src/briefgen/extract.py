@@ -10,9 +10,9 @@ attempt, failed ones included.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.metadata
+import logging
+import time
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from briefgen import assemble, chunking, merge, prompts, speakers
 from briefgen.cache import ResponseCache
 from briefgen.errors import ExtractionError, RefusalError, SourceError, TruncatedError
-from briefgen.llm import Connection, Reply, connect
+from briefgen.events import Answered, OnEvent, PartStarted, Planned, Requesting, emit
 from briefgen.review import (
     Review,
     answer_text,
@@ -43,22 +43,19 @@ from briefgen.schema import (
 )
 from briefgen.sentences import Document
 from briefgen.settings import Settings
+from briefgen.version import version
 
-if TYPE_CHECKING:  # only llm.py imports openai at run time
-    import openai
+if TYPE_CHECKING:
+    import openai  # only llm.py imports openai at run time
+
+    from briefgen.llm import Connection, Reply
+
+log = logging.getLogger(__name__)
 
 TRUNCATED = (
     "Your answer was cut off at the token limit. Send the JSON object again with fewer and "
     "shorter items: short descriptions and stances."
 )
-
-
-@functools.cache
-def version() -> str:
-    try:
-        return importlib.metadata.version("briefgen")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        return "0+unknown"
 
 
 class Session:
@@ -107,10 +104,20 @@ class Session:
         self.last_problems: list[str] | None = None
         #: Whether the stances of positions code added were asked for: once a source.
         self.stanced = False
+        #: How many speakers' stances that request asks for.
+        self.asked_speakers = 0
         #: The replies the briefing is made of: the draft that parsed, and a stances answer
         #: that could be read. Only these are worth caching (see :meth:`LLM.keep`).
         self.accepted: list[Reply] = []
         self.mode = settings.mode
+
+    def request_event(self, number: int) -> Requesting:
+        """What the next request asks for, as the event a progress display shows."""
+        if issubclass(self.next_schema, DraftStances):
+            return Requesting(number, "stances", speakers=self.asked_speakers)
+        if self.attempts:
+            return Requesting(number, "reask", problems=len(self.last_problems or ()))
+        return Requesting(number, "draft")
 
     def _out_of_budget(self) -> bool:
         return (
@@ -178,6 +185,8 @@ class Session:
                 usage=self.usage,
                 last_output=reply.content,
             )
+        # The problems may quote the answer, hence the source: never logged above DEBUG.
+        log.debug("answer %d does not parse: %s", self.attempts, "; ".join(result.problems))
         self.next_schema, self.current = self.draft_schema, None
         self.next_messages = [
             *self.base,
@@ -201,6 +210,7 @@ class Session:
             if not p.stance.strip()
         ]
         self.next_schema = pinned_stances([speaker for speaker, _ in quoted])
+        self.asked_speakers = len(quoted)
         self.current = result
         self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
 
@@ -269,15 +279,23 @@ class _BrieferBase:
         *,
         client: openai.OpenAI | openai.AsyncOpenAI | None = None,
         cache_dir: str | Path | None = None,
+        on_event: OnEvent | None = None,
     ):
         self.settings = settings or Settings.load()
         self._client = client
         self._cache_dir = cache_dir
         self._cm: Any = None
         self.connection: Connection | None = None
+        self.on_event = on_event
 
     def _open(self, *, asynchronous: bool) -> None:
-        self._cm = connect(self.settings, client=self._client, asynchronous=asynchronous)
+        # Imported here, not at the top: loading a saved brief, or importing briefgen, should
+        # not pay for the OpenAI SDK (~0.3 s).
+        from briefgen.llm import connect
+
+        self._cm = connect(
+            self.settings, client=self._client, asynchronous=asynchronous, on_event=self.on_event
+        )
         self.connection = self._cm.__enter__()
         if self._cache_dir is not None:
             self.connection.llm.cache = ResponseCache(self._cache_dir)
@@ -296,6 +314,8 @@ class _BrieferBase:
         if self.connection is None:
             raise RuntimeError(usage)
         chunks = plan(text, self.settings, self.connection.backend)
+        budget = self.settings.input_budget(self.connection.backend)
+        emit(log, self.on_event, Planned(len(text), len(chunks), budget))
         if len(chunks) > self.settings.max_parts:
             raise SourceError(
                 f"the source is too long to brief: {len(chunks)} parts, over the limit of "
@@ -319,10 +339,40 @@ class _BrieferBase:
                 raise outcome
             return outcome
         parts: list[merge.Part] = []
-        for chunk, session in part_sessions(text, chunks, self.settings, info):
+        for i, (chunk, session) in enumerate(part_sessions(text, chunks, self.settings, info), 1):
+            emit(log, self.on_event, PartStarted(i, len(chunks)))
             outcome = yield session
+            if isinstance(outcome, ExtractionError):
+                log.info("part %d of %d could not be briefed: %s", i, len(chunks), outcome)
             parts.append((chunk, outcome))
         return merge.merge(text, parts)
+
+    def _asking(self, session: Session, sent: int) -> int:
+        """Announce ``session``'s next request; return its number in this brief.
+
+        Args:
+            session: the part being briefed.
+            sent: requests this brief's earlier parts made.
+        """
+        number = sent + session.attempts + 1
+        emit(log, self.on_event, session.request_event(number))
+        return number
+
+    def _answered(self, number: int, reply: Reply, started: float) -> None:
+        seconds = time.monotonic() - started
+        usage, cached = reply.usage, reply.calls == 0
+        rate = None if cached else _generation_rate(reply)
+        answered = Answered(
+            number, seconds, usage.completion_tokens, usage.prompt_tokens, cached, rate
+        )
+        emit(log, self.on_event, answered)
+
+
+def _generation_rate(reply: Reply) -> float | None:
+    """Tokens written per second as the server measured it (llama.cpp's ``timings``)."""
+    timings = (reply.raw or {}).get("timings")
+    rate = timings.get("predicted_per_second") if isinstance(timings, dict) else None
+    return float(rate) if isinstance(rate, (int, float)) and rate > 0 else None
 
 
 class Briefer(_BrieferBase):
@@ -339,8 +389,9 @@ class Briefer(_BrieferBase):
         *,
         client: openai.OpenAI | None = None,
         cache_dir: str | Path | None = None,
+        on_event: OnEvent | None = None,
     ):
-        super().__init__(settings, client=client, cache_dir=cache_dir)
+        super().__init__(settings, client=client, cache_dir=cache_dir, on_event=on_event)
 
     def __enter__(self) -> Briefer:
         self._open(asynchronous=False)
@@ -358,19 +409,23 @@ class Briefer(_BrieferBase):
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         flow = self._sessions(text, info, "use Briefer as a context manager: with Briefer() as b")
         step: Session | Briefing = next(flow)
+        sent = 0
         while isinstance(step, Session):
             try:
-                outcome: Briefing | ExtractionError = self._run(step)
+                outcome: Briefing | ExtractionError = self._run(step, sent)
             except ExtractionError as exc:  # one part's failure: the flow decides
                 outcome = exc
+            sent += step.attempts
             step = _send(flow, outcome)
         return step
 
-    def _run(self, session: Session) -> Briefing:
+    def _run(self, session: Session, sent: int) -> Briefing:
         conn = self.connection
         assert conn is not None
         while True:
+            number, started = self._asking(session, sent), time.monotonic()
             reply = conn.llm.complete(session.next_messages, session.next_schema)
+            self._answered(number, reply, started)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
                 conn.llm.keep(session.accepted)
@@ -386,8 +441,9 @@ class AsyncBriefer(_BrieferBase):
         *,
         client: openai.AsyncOpenAI | None = None,
         cache_dir: str | Path | None = None,
+        on_event: OnEvent | None = None,
     ):
-        super().__init__(settings, client=client, cache_dir=cache_dir)
+        super().__init__(settings, client=client, cache_dir=cache_dir, on_event=on_event)
 
     async def __aenter__(self) -> AsyncBriefer:
         self._open(asynchronous=True)
@@ -407,19 +463,23 @@ class AsyncBriefer(_BrieferBase):
         """Brief one source text; one over the input budget is briefed in chunks, then merged."""
         flow = self._sessions(text, info, "use AsyncBriefer with 'async with'")
         step: Session | Briefing = next(flow)
+        sent = 0
         while isinstance(step, Session):
             try:
-                outcome: Briefing | ExtractionError = await self._run(step)
+                outcome: Briefing | ExtractionError = await self._run(step, sent)
             except ExtractionError as exc:  # one part's failure: the flow decides
                 outcome = exc
+            sent += step.attempts
             step = _send(flow, outcome)
         return step
 
-    async def _run(self, session: Session) -> Briefing:
+    async def _run(self, session: Session, sent: int) -> Briefing:
         conn = self.connection
         assert conn is not None
         while True:
+            number, started = self._asking(session, sent), time.monotonic()
             reply = await conn.llm.acomplete(session.next_messages, session.next_schema)
+            self._answered(number, reply, started)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:
                 conn.llm.keep(session.accepted)
@@ -459,6 +519,7 @@ def generate_brief(
     client: openai.OpenAI | None = None,
     info: SourceInfo | None = None,
     cache_dir: str | Path | None = None,
+    on_event: OnEvent | None = None,
 ) -> Briefing:
     """Brief one source text with the configured LLM (the embedded model when none is set).
 
@@ -469,11 +530,13 @@ def generate_brief(
         info: metadata you already know (title, author, date); wins over the model's reading.
         cache_dir: reuse LLM answers stored here for identical requests (and store new ones),
             so briefing the same text again, e.g. for another format, costs no tokens.
+        on_event: called with each step (model loading, parts, requests, answers, retries;
+            see :mod:`briefgen.events`), e.g. to show progress. Nothing is printed.
 
     Raises:
         BriefgenError: one of its subclasses, with a message that says what to do next.
     """
-    with Briefer(settings, client=client, cache_dir=cache_dir) as briefer:
+    with Briefer(settings, client=client, cache_dir=cache_dir, on_event=on_event) as briefer:
         return briefer.brief(text, info=info)
 
 
@@ -484,7 +547,10 @@ async def agenerate_brief(
     client: openai.AsyncOpenAI | None = None,
     info: SourceInfo | None = None,
     cache_dir: str | Path | None = None,
+    on_event: OnEvent | None = None,
 ) -> Briefing:
     """Async twin of :func:`generate_brief`."""
-    async with AsyncBriefer(settings, client=client, cache_dir=cache_dir) as briefer:
+    async with AsyncBriefer(
+        settings, client=client, cache_dir=cache_dir, on_event=on_event
+    ) as briefer:
         return await briefer.brief(text, info=info)

@@ -12,11 +12,12 @@ import asyncio
 import json
 import math
 import time
-from typing import Any
-
-from aiolimiter import AsyncLimiter
+from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import ConfigError
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 #: Back-off when a 429 names no Retry-After.
 DEFAULT_BACKOFF = 1.0
@@ -60,8 +61,13 @@ class RunLimiter:
 
     def __init__(self, rpm: float | None = None, tpm: float | None = None) -> None:
         check_rates(rpm, tpm)
-        self.rpm = AsyncLimiter(rpm, 60.0) if rpm else None
-        self.tpm = AsyncLimiter(tpm, 60.0) if tpm else None
+        self.rpm: AsyncLimiter | None = None
+        self.tpm: AsyncLimiter | None = None
+        if rpm or tpm:  # imported only then: a run without limits should not pay for it
+            from aiolimiter import AsyncLimiter
+
+            self.rpm = AsyncLimiter(rpm, 60.0) if rpm else None
+            self.tpm = AsyncLimiter(tpm, 60.0) if tpm else None
         self._resume_at = 0.0
         self.backoffs = 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -35,8 +36,9 @@ from tenacity import (
 
 from briefgen.cache import ResponseCache, request_key
 from briefgen.errors import ConfigError, ExtractionError, LLMError
+from briefgen.events import ModelLoading, ModelReady, OnEvent, TransportRetry, emit
 from briefgen.limits import RunLimiter
-from briefgen.redaction import redact_error
+from briefgen.redaction import redact, redact_error
 from briefgen.schema import Usage
 from briefgen.settings import DEFAULT_OPENAI_MODEL, Mode, Settings
 
@@ -57,6 +59,7 @@ _CONTEXT_OVERFLOW = re.compile(
 #: (bench/RESULTS.md): it stopped repeated actors but made the model paraphrase its quotes.
 EMBEDDED_REPEAT_PENALTY = 1.0
 
+log = logging.getLogger(__name__)
 Messages = list[dict[str, Any]]
 T = TypeVar("T")
 #: The async client type, for modules that take one without importing openai themselves.
@@ -142,6 +145,19 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def fault(exc: BaseException | None) -> str:
+    """A transport fault in a few words, without the response body (it may echo the key)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "no answer in time"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection failed"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, (openai.APIResponseValidationError, NotJSONError)):
+        return "a response that is not JSON"
+    return type(exc).__name__
+
+
 def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     asked = retry_after(exc) if exc else None
@@ -220,6 +236,7 @@ class LLM:
         sleep: how retries wait (tests pass a fake clock).
         cache: answer repeated requests from disk instead of the server.
         limiter: run-wide rate limits and 429 back-off shared with other concurrent calls.
+        on_event: told of every transport retry (see :mod:`briefgen.events`).
     """
 
     client: openai.OpenAI | openai.AsyncOpenAI
@@ -229,6 +246,7 @@ class LLM:
     sleep: Callable[[float], Any] | None = None
     cache: ResponseCache | None = None
     limiter: RunLimiter | None = None
+    on_event: OnEvent | None = None
     mode: Mode = field(init=False)
     calls: int = field(default=0, init=False)
 
@@ -324,6 +342,9 @@ class LLM:
             return False
         text = str(exc).lower()
         if any(hint in text for hint in _UNSUPPORTED_HINTS) and not _CONTEXT_OVERFLOW.search(text):
+            log.info(
+                "%s rejected a json_schema request: asking with json_object", self._safe_where()
+            )
             self.mode = "json_object"
             return True
         return False
@@ -340,7 +361,26 @@ class LLM:
             | stop_after_delay(self.settings.deadline),
             "reraise": True,
             "sleep": self.sleep or default_sleep,
+            "before_sleep": self._retrying,
         }
+
+    def _retrying(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.upcoming_sleep
+        retries = self.settings.transport_retries
+        emit(log, self.on_event, TransportRetry(fault(exc), wait, state.attempt_number, retries))
+
+    def _sending(self, body: dict[str, Any], schema: type[BaseModel]) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "POST %s%s: model %s, %s, %d messages, %d characters",
+                self._safe_where(),
+                _PATH,
+                self.model,
+                schema.__name__,
+                len(body["messages"]),
+                sum(len(str(m.get("content") or "")) for m in body["messages"]),
+            )
 
     def complete(self, messages: Messages, schema: type[BaseModel]) -> Reply:
         """Ask once (with transport retries) and return the raw structured answer."""
@@ -351,7 +391,9 @@ class LLM:
             body = self.request_body(messages, schema)
             key = self.cache_key(messages, schema)
             if key and self.cache and (hit := self.cache.get(key)) is not None:
+                log.debug("answer %s… from the response cache", key[:12])
                 return self._reply(hit, calls=0)
+            self._sending(body, schema)
             calls = 0
             try:
                 for attempt in Retrying(**self._retrying_kwargs()):
@@ -387,7 +429,9 @@ class LLM:
             body = self.request_body(messages, schema)
             key = self.cache_key(messages, schema)
             if key and self.cache and (hit := self.cache.get(key)) is not None:
+                log.debug("answer %s… from the response cache", key[:12])
                 return self._reply(hit, calls=0)
+            self._sending(body, schema)
             calls = 0
             try:
                 async for attempt in AsyncRetrying(**self._retrying_kwargs(asynchronous=True)):
@@ -428,11 +472,16 @@ class LLM:
         for reply in replies:
             if reply.cache_key and reply.raw is not None:
                 self.cache.put(reply.cache_key, reply.raw)
+                log.debug("answer %s… stored in the response cache", reply.cache_key[:12])
 
     # -- errors ------------------------------------------------------------------------------
 
     def _where(self) -> str:
         return str(self.client.base_url).rstrip("/")
+
+    def _safe_where(self) -> str:
+        """The server's URL for a log line: a password in it masked."""
+        return redact(self._where(), [self.settings.api_key, self.client.api_key])
 
     def _error(self, exc: openai.OpenAIError) -> Exception:
         # A server may echo the key in its error body, a base URL may hold a password.
@@ -546,6 +595,7 @@ def connect(
     *,
     client: openai.OpenAI | openai.AsyncOpenAI | None = None,
     asynchronous: bool = False,
+    on_event: OnEvent | None = None,
 ) -> Iterator[Connection]:
     """Open the LLM the settings describe, starting the embedded server if that is the backend.
 
@@ -553,22 +603,26 @@ def connect(
         settings: which backend, model and limits.
         client: a caller's own configured OpenAI client; used as given (retries aside).
         asynchronous: build an ``AsyncOpenAI`` client instead of a sync one.
+        on_event: told when the embedded model loads and of every transport retry.
     """
     if client is not None:
         backend = "openai" if "api.openai.com" in str(client.base_url) else "openai-compatible"
         model = _default_model(client, settings)
-        yield Connection(LLM(client, model, settings, backend), backend, model)
+        yield Connection(LLM(client, model, settings, backend, on_event=on_event), backend, model)
         return
     if settings.backend == "embedded":
         from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
 
+        started = time.monotonic()
+        emit(log, on_event, ModelLoading(settings.model_path))
         path = Path(settings.model_path) if settings.model_path else default_model_path()
         options = ServerOptions(model_path=path, n_ctx=settings.n_ctx, threads=settings.threads)
         with EmbeddedServer(options) as server:
+            emit(log, on_event, ModelReady(time.monotonic() - started))
             made = _make_client(asynchronous, server.base_url, "embedded")
             model = settings.model or server.model_name
             try:
-                llm = LLM(made, model, settings, "embedded")
+                llm = LLM(made, model, settings, "embedded", on_event=on_event)
                 yield Connection(llm, "embedded", model, owned=True)
             finally:
                 _close(made)
@@ -577,7 +631,7 @@ def connect(
     made = _make_client(asynchronous, settings.base_url, api_key)
     try:
         model = _default_model(made, settings)
-        llm = LLM(made, model, settings, settings.backend)
+        llm = LLM(made, model, settings, settings.backend, on_event=on_event)
         yield Connection(llm, settings.backend, model, owned=True)
     finally:
         _close(made)

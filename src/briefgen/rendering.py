@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Literal
 
 from briefgen.errors import RenderError
-from briefgen.schema import Briefing, Event
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from briefgen.schema import Briefing, Event
 
 Format = Literal["md", "json", "pdf", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "pdf", "html")
@@ -40,6 +42,20 @@ def format_for(path: str | Path | None, default: Format = "md") -> Format:
     return _EXTENSIONS.get(Path(path).suffix.lower(), default)
 
 
+def output_paths(path: str | Path, formats: Sequence[Format]) -> list[Path]:
+    """Where a brief in each of ``formats`` goes when ``-o`` names ``path``.
+
+    One format: ``path`` itself, whatever its extension. Several: ``path`` with each format's
+    extension in place of a brief extension it has (``brief.md`` or ``brief`` with md and pdf:
+    ``brief.md``, ``brief.pdf``); another suffix is kept (``brief.v2`` gives ``brief.v2.md``).
+    """
+    given = Path(path)
+    if len(formats) == 1:
+        return [given]
+    stem = given.with_suffix("") if given.suffix.lower() in _EXTENSIONS else given
+    return [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+
+
 def escape_markdown(value: Any) -> str:
     """Make any value inert inline Markdown: one line, markup characters backslash-escaped."""
     if value is None:
@@ -61,6 +77,8 @@ def make_environment(finalize: Callable[[Any], Any], **options: Any) -> jinja2.E
 
     Strings marked safe with the ``raw`` filter (template-made markup) skip the escaping.
     """
+    # Imported here: the CLI reads FORMATS from this module before it knows it will render.
+    import jinja2
 
     def _finalize(value: Any) -> Any:
         if isinstance(value, Raw):

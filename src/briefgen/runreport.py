@@ -1,18 +1,21 @@
-"""What a batch run did: per-source results, the JSON run report and the ``index.md`` table."""
+"""What a batch run did: per-source results, the JSON run report, ``index.md`` / ``index.html``
+and the JSON Lines a streamed run writes."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-import jinja2
-
 from briefgen.costs import format_cost
-from briefgen.rendering import Raw, escape_markdown, make_environment, template
+from briefgen.rendering import escape_markdown, make_environment, template
 from briefgen.schema import Briefing, Usage
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: ok: briefed this run; skipped: unchanged since a previous run; failed: see ``error``;
 #: pending: never finished because the run was interrupted or aborted.
@@ -73,6 +76,30 @@ class SourceResult:
         data["usage"] = self.usage.model_dump()
         data.pop("summary")
         return data
+
+
+@dataclass(frozen=True)
+class Briefed:
+    """A source the run has just finished, briefed or failed (what ``on_brief`` is handed).
+
+    Attributes:
+        path: the source file, as found under the run's inputs.
+        result: its outcome (status, error, tokens, cost, seconds).
+        briefing: the brief; None when the source failed.
+    """
+
+    path: Path
+    result: SourceResult
+    briefing: Briefing | None
+
+    def json_line(self) -> str:
+        """One JSON Lines record, without the newline: ``source`` (the path), ``status``
+        (``ok`` or ``failed``), ``error`` (None when ok) and ``briefing`` (the ``--format
+        json`` contract, or None)."""
+        head = {"source": str(self.path), "status": self.result.status, "error": self.result.error}
+        briefing = self.briefing.model_dump_json() if self.briefing is not None else "null"
+        # The brief is serialized once, by pydantic, into the record; JSON escapes newlines.
+        return json.dumps(head, ensure_ascii=False)[:-1] + f', "briefing": {briefing}}}'
 
 
 @dataclass(frozen=True)
@@ -144,19 +171,33 @@ def _env() -> jinja2.Environment:
     return make_environment(escape_markdown)
 
 
-def prepare_index() -> None:
-    """Compile the index template once, while a batch's first requests are in flight."""
+def _plain(value: Any) -> Any:
+    # Autoescape does the escaping; finalize only keeps ``None`` from printing as "None".
+    return "" if value is None else value
+
+
+@cache
+def _html_env() -> jinja2.Environment:
+    return make_environment(_plain, autoescape=True)
+
+
+def prepare_index(html: bool = False) -> None:
+    """Compile the index templates once, while a batch's first requests are in flight."""
     template(_env(), "index.md.j2")
+    if html:
+        template(_html_env(), "index.html.j2")
 
 
-def _link(result: SourceResult) -> Raw:
-    title = result.summary.title if result.summary else result.source
-    target = quote(result.outputs[0]) if result.outputs else ""
-    return Raw(f"[{escape_markdown(title)}]({target})")
+def _target(result: SourceResult, prefer: str) -> str:
+    """The output a row links to: the one with extension ``prefer`` if written, else the first."""
+    for name in result.outputs:
+        if name.endswith(prefer):
+            return quote(name)
+    return quote(result.outputs[0]) if result.outputs else ""
 
 
-def render_index(report: RunReport) -> str:
-    """``index.md``: one table row per brief (title, date, actors, grounding), then failures."""
+def _rows(report: RunReport, prefer: str) -> list[dict[str, Any]]:
+    """One row per brief (title, link, date, actors, grounding, source)."""
     rows = []
     for r in report.results:
         if r.summary is None or r.status not in ("ok", "skipped"):
@@ -165,18 +206,32 @@ def render_index(report: RunReport) -> str:
         rate = f"{s.verified}/{s.quotes} ({s.verified / s.quotes:.0%})" if s.quotes else "0/0"
         rows.append(
             {
-                "link": _link(r),
+                "title": s.title,
+                "target": _target(r, prefer),
                 "date": s.date or "",
                 "actors": ", ".join(s.actors[:4]) + (" …" if len(s.actors) > 4 else ""),
                 "grounding": rate,
                 "source": r.source,
             }
         )
-    failures = [r for r in report.results if r.status in ("failed", "pending")]
-    return template(_env(), "index.md.j2").render(
-        rows=rows,
-        failures=failures,
+    return rows
+
+
+def _render(report: RunReport, env: jinja2.Environment, name: str, prefer: str) -> str:
+    return template(env, name).render(
+        rows=_rows(report, prefer),
+        failures=[r for r in report.results if r.status in ("failed", "pending")],
         report=report,
         tokens=f"{report.usage.total_tokens:,}",
         cost=format_cost(report.cost_usd),
     )
+
+
+def render_index(report: RunReport) -> str:
+    """``index.md``: one table row per brief (title, date, actors, grounding), then failures."""
+    return _render(report, _env(), "index.md.j2", ".md")
+
+
+def render_index_html(report: RunReport) -> str:
+    """``index.html``: the same table as ``index.md``, its rows linking to the HTML briefs."""
+    return _render(report, _html_env(), "index.html.j2", ".html")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from briefgen import fetch, formats
+from briefgen import formats
 from briefgen.errors import SourceError
 from briefgen.formats import Kind
 from briefgen.schema import SourceInfo
@@ -89,11 +89,15 @@ def read_stream(
     return _source(data, formats.sniff(data) or "text", origin, origin)
 
 
-def load_url(
-    url: str, *, allow_private_urls: bool = False, max_bytes: int = fetch.MAX_FETCH_BYTES
-) -> Source:
-    """Fetch ``url`` (see :func:`briefgen.fetch.fetch`) and read it as HTML, text or PDF."""
-    got = fetch.fetch(url, allow_private=allow_private_urls, max_bytes=max_bytes)
+def load_url(url: str, *, allow_private_urls: bool = False, max_bytes: int | None = None) -> Source:
+    """Fetch ``url`` (see :func:`briefgen.fetch.fetch`) and read it as HTML, text or PDF.
+
+    ``max_bytes`` defaults to :data:`briefgen.fetch.MAX_FETCH_BYTES`.
+    """
+    from briefgen import fetch  # httpx and the resolver: only URLs need them
+
+    limit = fetch.MAX_FETCH_BYTES if max_bytes is None else max_bytes
+    got = fetch.fetch(url, allow_private=allow_private_urls, max_bytes=limit)
     return _source(got.data, got.kind, url, url, url=got.url, charset=got.charset)
 
 
