@@ -1,0 +1,53 @@
+"""Merging the actors of several briefs: by name, alias and surname, never two people as one."""
+
+from __future__ import annotations
+
+from conftest import brief_of
+
+from briefgen.digest.actors import cast
+from briefgen.digest.align import View
+from briefgen.sentences import Document
+
+TEXTS = {
+    "A": "Glenn Beck spoke. Liz Cheney and Mary Cheney argued. President Obama listened.",
+    "B": "Beck spoke again. Liz Cheney said no. Barack Obama left.",
+}
+
+
+def views(actors: dict[str, list[tuple[str, str, list[str]]]]) -> list[View]:
+    return [
+        View(sid, Document(text), brief_of(text, actors=actors[sid])) for sid, text in TEXTS.items()
+    ]
+
+
+def test_actors_merge_by_name_alias_and_surname():
+    found = cast(
+        views(
+            {
+                "A": [
+                    ("Glenn Beck", "person", []),
+                    ("Liz Cheney", "person", ["Cheney"]),
+                    ("Mary Cheney", "person", []),
+                    ("President Obama", "person", []),
+                ],
+                "B": [
+                    ("Beck", "person", []),
+                    ("Liz Cheney", "person", []),
+                    ("Barack Obama", "person", ["Obama"]),
+                ],
+            }
+        )
+    )
+    names = {a.name: a for a in found.actors}
+    assert set(names) == {"Glenn Beck", "Liz Cheney", "Mary Cheney", "Barack Obama"}
+    assert names["Glenn Beck"].aliases == ["Beck"] and names["Glenn Beck"].sources == ["A", "B"]
+    # Two Cheneys: the surname alone is nobody's form.
+    assert names["Mary Cheney"].sources == ["A"]
+    assert "cheney" not in found.forms["Liz Cheney"]
+    assert found.name("President Obama") == "Barack Obama" == found.name("obama")
+    assert found.name("Somebody Else") == "Somebody Else"
+
+
+def test_sources_are_those_whose_text_names_the_actor():
+    found = cast(views({"A": [("Glenn Beck", "person", [])], "B": []}))
+    assert found.actors[0].sources == ["A", "B"]  # B writes "Beck"
