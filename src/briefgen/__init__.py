@@ -3,8 +3,11 @@
 >>> import briefgen
 >>> briefing = briefgen.generate_brief(text)            # doctest: +SKIP
 >>> print(briefgen.render_markdown(briefing))           # doctest: +SKIP
+>>> digest = briefgen.Digester().digest(["fox.txt", "nyt.txt", "hpo.txt"])  # doctest: +SKIP
 """
 
+from briefgen.digest import AsyncDigester, Digest, Digester
+from briefgen.digest.render import render_digest
 from briefgen.errors import (
     BriefgenError,
     ConfigError,
@@ -26,10 +29,13 @@ from briefgen.sources import Source, load_source
 __all__ = [
     "Actor",
     "AsyncBriefer",
+    "AsyncDigester",
     "Briefer",
     "BriefgenError",
     "Briefing",
     "ConfigError",
+    "Digest",
+    "Digester",
     "Event",
     "Evidence",
     "ExtractionError",
@@ -49,6 +55,7 @@ __all__ = [
     "load_source",
     "locate",
     "render",
+    "render_digest",
     "render_json",
     "render_markdown",
 ]
