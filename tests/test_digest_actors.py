@@ -51,3 +51,26 @@ def test_actors_merge_by_name_alias_and_surname():
 def test_sources_are_those_whose_text_names_the_actor():
     found = cast(views({"A": [("Glenn Beck", "person", [])], "B": []}))
     assert found.actors[0].sources == ["A", "B"]  # B writes "Beck"
+
+
+def test_a_titled_name_joins_the_person_and_the_widely_named_come_first():
+    text = "Gov. Chris Christie spoke. Chris Christie left. Reporters waited. Glenn Beck spoke."
+    found = cast(
+        [
+            View("A", Document(text), brief_of(text, actors=[("Reporters", "group", [])])),
+            View(
+                "B",
+                Document("Chris Christie and Glenn Beck."),
+                brief_of(
+                    "Chris Christie and Glenn Beck.",
+                    actors=[
+                        ("New Jersey Republican Gov. Chris Christie", "person", []),
+                        ("Chris Christie", "person", []),
+                        ("Glenn Beck", "person", []),
+                    ],
+                ),
+            ),
+        ]
+    )
+    assert [a.name for a in found.actors] == ["Chris Christie", "Glenn Beck", "Reporters"]
+    assert found.name("New Jersey Republican Gov. Chris Christie") == "Chris Christie"

@@ -144,3 +144,14 @@ def test_a_pair_the_model_turns_down_leaves_both_events_only_in_their_sources():
 def test_a_fenced_answer_is_read():
     made = build(Outcome("ok", "```json\n" + answer() + "\n```"))
     assert made.meta.merge.status == "ok"
+
+
+def test_text_the_length_bound_cut_ends_in_an_ellipsis():
+    summary = ("The port approved night shipping " * 10)[:260]  # cut mid-word by the grammar
+    made = build(Outcome("ok", answer(summary=summary, framing=("Fox stresses jobs " * 6)[:100])))
+    assert made.summary == summary[: summary.rfind(" ")] + "\u2026"
+    assert "summary: cut off at 260 characters; shortened to whole words" in made.meta.warnings
+    assert made.differences[0].description.endswith("jobs Fox\u2026")
+    # A sentence that ends where the bound is stays whole.
+    whole = "x" * 258 + "."
+    assert build(Outcome("ok", answer(summary=whole))).summary == whole

@@ -60,10 +60,15 @@ def cast(views: Sequence[View]) -> Cast:
     merged, _ = merge_actors(listed)
     surnames = Counter(s for a in merged if (s := _surname(a)))
     people = {s: a for a in merged if (s := _surname(a)) and surnames[s] == 1}
+    # A name with a title before it is the person of that name ("New Jersey Republican Gov.
+    # Chris Christie" is "Chris Christie"); a surname alone, the one person who has it.
+    named = {key(a.name): a for a in merged}
     kept: list[Actor] = []
     for actor in merged:
         words = bare_name(actor.name).split()
         person = people.get(words[0].casefold()) if len(words) == 1 else None
+        if person is None and key(bare_name(actor.name)) != key(actor.name):
+            person = named.get(key(bare_name(actor.name)))
         if person is not None and person is not actor:
             for form in (actor.name, *actor.aliases):
                 if key(form) != key(person.name) and key(form) not in map(key, person.aliases):
@@ -92,4 +97,6 @@ def cast(views: Sequence[View]) -> Cast:
                 sources=named_in,
             )
         )
+    # Those more sources name first: the story's central people before one outlet's extras.
+    actors.sort(key=lambda a: -len(a.sources))
     return Cast(actors, forms, canonical)

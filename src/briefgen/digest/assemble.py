@@ -95,16 +95,16 @@ def digest(
     if answer is not None:
         for item in answer.events:
             cluster = plan.events.get(item.event)
-            text, _ = unbracket(
-                item.description, plan.shown, views, f"events.{item.event}", warnings
-            )
+            where = f"events.{item.event}"
+            text, _ = unbracket(item.description, plan.shown, views, where, warnings)
             if cluster is not None and text:
-                described[id(cluster)] = text
+                described[id(cluster)] = finished(text, where, warnings)
         record.events_described = len(described)
         frame, _ = unbracket(answer.framing, plan.shown, views, "framing", warnings)
+        frame = finished(frame, "framing", warnings) if frame else frame
         extra = _differences(answer, plan, views, warnings)
         text, inline = unbracket(answer.summary, plan.shown, views, "summary", warnings)
-        summary = text or summary
+        summary = finished(text, "summary", warnings) if text else summary
         summary_evidence = _unique(
             [*inline, *resolve(answer.cites, plan.shown, views, "summary.cites", warnings)]
         )
@@ -154,6 +154,22 @@ def _decide(plan: Plan, answer: DraftMerge | None, warnings: list[str]) -> list[
     return decisions
 
 
+#: Field lengths of the merge answer: text that reaches one was cut there by the grammar.
+_BOUNDS = {"summary": 260}
+_LINE = 100
+_ENDS = (".", "!", "?", '"', "\u201d", ")", "\u2026")
+
+
+def finished(text: str, where: str, warnings: list[str]) -> str:
+    """``text``, or when the answer's length bound cut it mid-sentence, its whole words and a
+    "…" that shows it was cut."""
+    limit = _BOUNDS.get(where, _LINE)
+    if len(text) < limit - 2 or text.rstrip().endswith(_ENDS):
+        return text
+    warnings.append(f"{where}: cut off at {limit} characters; shortened to whole words")
+    return text[: text.rstrip().rfind(" ")].rstrip(" ,;:-") + "\u2026"
+
+
 def decided_ids(plan: Plan, answer: DraftMerge | None) -> list[int]:
     """``id()`` of the events whose candidate pairs the model answered."""
     if answer is None:
@@ -184,7 +200,7 @@ def _differences(
         kept.append(
             Difference(
                 kind=item.kind,
-                description=text,
+                description=finished(text, where, warnings),
                 evidence=reports,
                 sources=sources,
                 described_by="model",
