@@ -457,3 +457,46 @@ def planted_briefs() -> dict[str, Any]:
             positions=[("Tom Reed", 3)],
         ),
     }
+
+
+def planted_digest(texts: dict[str, str] | None = None, answer: str | None = None) -> Any:
+    """The planted story's digest, made without I/O: code's plan, then ``answer`` (a merge
+    answer's JSON; None: as if the request failed)."""
+    import hashlib
+
+    from briefgen.digest.align import View
+    from briefgen.digest.assemble import Outcome, digest
+    from briefgen.digest.differences import headline_and_lead
+    from briefgen.digest.request import plan
+    from briefgen.digest.schema import DigestMeta, DigestSource
+    from briefgen.sentences import Document
+
+    texts = texts or PLANTED
+    briefs = planted_briefs()
+    views = [View(s, Document(t), briefs[s], "2025-03-06") for s, t in texts.items()]
+    sources = []
+    for view in views:
+        head, lead = headline_and_lead(view)
+        sha = hashlib.sha256(view.doc.text.encode("utf-8")).hexdigest()
+        sources.append(
+            DigestSource(
+                id=view.id,
+                title=view.doc.words(1),
+                outlet=f"Outlet {view.id}",
+                date="2025-03-06",
+                path=f"{view.id.lower()}.txt",
+                sha256=sha,
+                chars=len(view.doc.text),
+                label=f"Outlet {view.id}",
+                headline=head,
+                lead=lead,
+            )
+        )
+    meta = DigestMeta(
+        briefgen_version="test",
+        backend="test",
+        model="test-model",
+        created="2025-03-06T12:00:00+00:00",
+    )
+    outcome = Outcome("ok", answer) if answer else Outcome("failed", error="no server")
+    return digest(plan(views), outcome, sources=sources, meta=meta)
