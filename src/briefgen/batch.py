@@ -211,7 +211,7 @@ def _heap_frozen() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _exclusive(outdir: Path) -> Iterator[None]:
+def exclusive(outdir: Path) -> Iterator[None]:
     """Refuse a second concurrent run on the same OUTDIR; the OS drops the lock on kill -9."""
     try:
         import fcntl
@@ -404,7 +404,7 @@ async def arun_batch(
         raise nothing_to_brief(inputs, ignored)
     ensure_folder(out)
     started = time.monotonic()
-    with _exclusive(out), _heap_frozen():
+    with exclusive(out), _heap_frozen():
         # Debris of a run killed mid-write, beside the files this run writes, and only there.
         remove_temp_files(own_files(out, jobs))
         run = _Run(out, settings, options, on_progress)
