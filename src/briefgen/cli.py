@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -17,6 +18,11 @@ from briefgen.batch import BatchOptions, run_batch
 from briefgen.batch import Progress as BatchProgress
 from briefgen.cache import default_cache_dir
 from briefgen.costs import format_cost
+from briefgen.digest.batch import run_digests
+from briefgen.digest.render import render_digest
+from briefgen.digest.run import Digester, load_all, load_digest
+from briefgen.digest.run import require_verified as require_verified_digest
+from briefgen.digest.schema import SOURCE_IDS
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
 from briefgen.extract import generate_brief, load_briefing, plan, version
 from briefgen.limits import check_rates
@@ -35,12 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
         "open questions, every quote checked against the source.",
     )
     parser.add_argument(
-        "source", help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input"
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a .txt/.md/.html/.pdf file, an http(s):// URL, or - for standard input; "
+        "a folder for a batch; 2-8 of them with --digest",
+    )
+    parser.add_argument(
+        "--digest",
+        action="store_true",
+        help="merge the SOURCEs (2-8 accounts of one story) into one digest: a timeline of "
+        "who reported what, positions by speaker, and where the accounts differ",
     )
     parser.add_argument(
         "-o", "--output", help="write here (format from the extension); - for standard output"
     )
-    parser.add_argument("-f", "--format", choices=FORMATS, help="md (default), json, pdf, html")
+    parser.add_argument(
+        "-f", "--format", choices=FORMATS, help="md (default), json, jsonl, pdf, html"
+    )
     parser.add_argument(
         "--from-json",
         metavar="BRIEF.json",
@@ -97,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     batch.add_argument("--force", action="store_true", help="redo sources already up to date")
     batch.add_argument(
+        "--digest-by",
+        metavar="MAPPING",
+        help="one digest per story: a .csv (file,story[,outlet,date]) or .json mapping of "
+        "file to story, or name:REGEX for the part of each file name that names its story",
+    )
+    batch.add_argument(
         "--via",
         choices=("live", "batch-api"),
         default="live",
@@ -111,12 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_folder(args: argparse.Namespace, settings: Settings) -> int:
-    """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
-    if not args.output:
-        raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+def batch_options(args: argparse.Namespace) -> BatchOptions:
+    """What a folder run takes from the flags."""
     check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
-    options = BatchOptions(
+    return BatchOptions(
         jobs=args.jobs,
         rpm=args.rpm,
         tpm=args.tpm,
@@ -125,15 +147,29 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
         via=args.via,
         cache_dir=None if args.no_cache else default_cache_dir(),
     )
-    console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(console: Console, label: str) -> Iterator[Callable[[BatchProgress], None]]:
+    """A progress bar on a terminal (nothing elsewhere); yields the run's progress callback."""
     columns = (*Progress.get_default_columns(), TextColumn("{task.fields[info]}"))
     with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("briefing", total=None, info="")
+        task = bar.add_task(label, total=None, info="")
 
         def show(p: BatchProgress) -> None:
             info = f"{p.failed} failed · {p.tokens:,} tokens · {format_cost(p.cost_usd)}"
             bar.update(task, total=p.total, completed=p.total - p.remaining, info=info)
 
+        yield show
+
+
+def run_folder(args: argparse.Namespace, settings: Settings) -> int:
+    """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
+    if not args.output:
+        raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
+    options = batch_options(args)
+    console = Console(stderr=True)
+    with progress_bar(console, "briefing") as show:
         report = run_batch([args.source], args.output, settings, options, on_progress=show)
     console.print(
         f"briefgen: {report.count('ok')} briefed, {report.count('skipped')} up to date, "
@@ -144,6 +180,67 @@ def run_folder(args: argparse.Namespace, settings: Settings) -> int:
         soft_wrap=True,
     )
     return 0 if report.ok else 1
+
+
+def run_digest_folder(args: argparse.Namespace, settings: Settings) -> int:
+    """One digest per story of a folder; exit 0 only if every story is digested."""
+    if not args.output:
+        raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the digests")
+    options = batch_options(args)
+    console = Console(stderr=True)
+    with progress_bar(console, "digesting") as show:
+        report = run_digests(
+            args.source, args.output, args.digest_by, settings, options, on_progress=show
+        )
+    console.print(
+        f"briefgen: {report.count('ok')} digested, {report.count('skipped')} up to date, "
+        f"{report.count('failed')} failed, {len(report.ignored)} files left out · "
+        f"{report.usage.total_tokens:,} tokens · {Path(args.output) / 'index.md'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0 if report.ok else 1
+
+
+def emit(data: bytes, output: str | None, inputs: Sequence[str | None]) -> None:
+    """Write ``data`` to ``output`` (atomically) or standard output."""
+    if output:
+        write_output(output, data, inputs=inputs)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def run_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Digest the sources given: one story told by several of them."""
+    output = None if args.output == "-" else args.output
+    fmt: Format = args.format or format_for(output)
+    if fmt == "pdf" and not output and sys.stdout.isatty():
+        raise BriefgenError("a PDF does not belong on a terminal: add -o digest.pdf")
+    inputs = (*args.sources, args.from_json)
+    if output:
+        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
+    sources = load_all(args.sources, allow_private_urls=args.allow_private_urls)
+    texts = {sid: s.text for sid, s in zip(SOURCE_IDS, sources, strict=False)}
+    if args.from_json:
+        made = load_digest(args.from_json, texts)
+    else:
+        cache_dir = None if args.no_cache else default_cache_dir()
+
+        def say(step: str) -> None:
+            print(f"briefgen: {step}", file=sys.stderr)
+
+        made = Digester(settings, cache_dir=cache_dir, on_progress=say).digest(sources)
+    emit(render_digest(made, fmt, texts=texts), output, inputs)
+    if args.verbose:
+        for note in made.meta.warnings:
+            print(f"briefgen: note: {note}", file=sys.stderr)
+    if args.strict:
+        require_verified_digest(made)  # after writing: the digest is still there to inspect
+    elif made.banner:
+        print(f"briefgen: {made.banner}", file=sys.stderr)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,6 +254,18 @@ def run(args: argparse.Namespace) -> int:
         input_budget_tokens=args.input_budget,
         max_parts=args.max_parts,
     )
+    args.source = args.sources[0]
+    if args.digest_by:
+        if len(args.sources) > 1 or not Path(args.source).is_dir():
+            raise ConfigError("--digest-by groups the files of one folder: give the folder")
+        return run_digest_folder(args, settings)
+    if args.digest:
+        return run_digest(args, settings)
+    if len(args.sources) > 1:
+        raise ConfigError(
+            f"{len(args.sources)} sources given: brief one at a time, or add --digest to merge "
+            "2-8 accounts of one story"
+        )
     if Path(args.source).is_dir():
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
@@ -179,13 +288,7 @@ def run(args: argparse.Namespace) -> int:
         briefing = generate_brief(
             source.text, settings=settings, info=source.info, cache_dir=cache_dir
         )
-    data = render(briefing, fmt, source=source.text)
-    if output:
-        write_output(output, data, inputs=inputs)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    emit(render(briefing, fmt, source=source.text), output, inputs)
     if args.verbose:
         for note in briefing.meta.warnings:
             print(f"briefgen: note: {note}", file=sys.stderr)
