@@ -142,3 +142,20 @@ def test_nothing_to_digest_and_unsafe_outdirs(folder, tmp_path, server):
         run_digests(
             folder, tmp_path / "o", "name:x", settings_for(server), BatchOptions(via="batch-api")
         )
+
+
+def test_the_index_escapes_story_names_and_titles():
+    from briefgen.digest.batch import DigestRunReport, StoryResult, render_index
+    from briefgen.runreport import Ignored
+
+    hazard = "a|b # <script> [x](y)"
+    report = DigestRunReport(
+        outdir="out",
+        mapping="name:x",
+        results=[StoryResult(hazard, [hazard], "a_b", "ok", ["a b.md"], title=hazard)],
+        ignored=[Ignored(hazard, hazard)],
+    )
+    index = render_index(report)
+    rows = [line for line in index.splitlines() if line.startswith("| a")]
+    assert rows and all("a\\|b \\# \\<script\\> \\[x\\](y)" in row for row in rows)
+    assert "](a%20b.md)" in index and "<script>" not in index
