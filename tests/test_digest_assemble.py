@@ -155,3 +155,10 @@ def test_text_the_length_bound_cut_ends_in_an_ellipsis():
     # A sentence that ends where the bound is stays whole.
     whole = "x" * 258 + "."
     assert build(Outcome("ok", answer(summary=whole))).summary == whole
+
+
+def test_a_difference_the_model_writes_twice_is_kept_once():
+    twice = {"kind": "conflict", "description": "B and C disagree.", "cites": ["B5", "C2"]}
+    made = build(Outcome("ok", answer(differences=[twice, twice], cites=["A2"])))
+    assert [d.description for d in made.differences].count("B and C disagree.") == 1
+    assert "differences[2] dropped: the same as one before it" in made.meta.warnings

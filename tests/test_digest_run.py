@@ -157,10 +157,14 @@ def test_files_are_loaded_and_outlets_named(tmp_path: Path):
         path = tmp_path / f"{sid}.txt"
         path.write_text(text, encoding="utf-8")
         paths.append(str(path))
-    made = Digester(settings(), client=Server().script.client()).digest(
+    server = Server()
+    made = Digester(settings(), client=server.script.client()).digest(
         paths, outlets=["Fox News", None, "HuffPost"]
     )
     assert [s.label for s in made.sources] == ["Fox News", "B.txt", "HuffPost"]
+    user = server.merges[0]["messages"][1]["content"]
+    assert "- A: \u201cPort approves night shipping\u201d (Fox News)\n" in user
+    assert "- B: \u201cNight shifts come to the harbor\u201d\n" in user
     assert made.sources[0].sha256 == __import__("hashlib").sha256(PLANTED["A"].encode()).hexdigest()
 
 

@@ -69,6 +69,8 @@ class View:
     brief: Briefing | None = None
     #: The publication date that dates "on Friday"-less phrases such as "Dec. 9".
     anchor: str | None = None
+    #: The outlet, when the caller or the URL names it.
+    outlet: str | None = None
 
     @cached_property
     def folded(self) -> str:

@@ -197,10 +197,14 @@ def _differences(
         if not text or not reports or (item.kind != "only_in" and len(sources) < 2):
             warnings.append(f"{where} dropped: it cites {len(sources)} source(s) it rests on")
             continue
+        text = finished(text, where, warnings)
+        if any(d.description == text for d in kept):
+            warnings.append(f"{where} dropped: the same as one before it")
+            continue
         kept.append(
             Difference(
                 kind=item.kind,
-                description=finished(text, where, warnings),
+                description=text,
                 evidence=reports,
                 sources=sources,
                 described_by="model",

@@ -125,8 +125,9 @@ class DigesterBase:
         ):
             made = brief if isinstance(brief, Briefing) else None
             anchor = source.info.date or (made.source.date if made else None)
-            view = View(sid, Document(source.text), made, anchor)
-            entry = digest_source(sid, source, made, record, outlet_of(source, outlet))
+            named = outlet_of(source, outlet)
+            view = View(sid, Document(source.text), made, anchor, named)
+            entry = digest_source(sid, source, made, record, named)
             entry.headline, entry.lead = headline_and_lead(view)
             views.append(view)
             described.append(entry)

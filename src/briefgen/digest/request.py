@@ -57,13 +57,16 @@ class Plan:
 
 
 def label(view: View) -> str:
-    """How the prompt introduces a source: its headline, outlet and date as known."""
-    brief = view.brief
-    info = brief.source if brief else None
+    """How the prompt introduces a source: its headline, outlet and date as known.
+
+    The outlet only as the caller or the URL names it: an author a small model read off the
+    text (the story's subject, as often as not) would mislead the merge.
+    """
     head, _ = headline_and_lead(view)
-    title = (info.title if info and info.title else None) or (head.quote if head else view.id)
-    extra = [x for x in (info.author if info else None, view.anchor) if x]
-    return f"\u201c{_clip(title, 20)}\u201d" + (f" ({', '.join(extra)})" if extra else "")
+    title = head.quote if head else view.id
+    extra = [x for x in (view.outlet, view.anchor) if x]
+    said = f"\u201c{_clip(title, 20)}\u201d" + (f" ({', '.join(extra)})" if extra else "")
+    return prompts.fence(said)  # words of the source, before its block: they cannot close it
 
 
 def _clip(text: str, words: int) -> str:
