@@ -188,7 +188,7 @@ def _differences(
 ) -> list[Difference]:
     """The differences the model added: each rests on its checked ids, a conflict or framing
     on two sources at least."""
-    kept = []
+    kept: list[Difference] = []
     for i, item in enumerate(answer.differences, 1):
         where = f"differences[{i}]"
         text, inline = unbracket(item.description, plan.shown, views, where, warnings)

@@ -142,9 +142,10 @@ class DigesterBase:
                     )
                 )
             elif not made.verified:
-                notes.append(
-                    DigestNote(kind="brief_unverified", text=f"{sid}'s brief: {made.banner}")
-                )
+                # The brief's own banner, without its "check before publishing": the digest
+                # keeps only what it quotes, and says so once, in its own banner if at all.
+                said = (made.banner or "").removesuffix(" — check before publishing.")
+                notes.append(DigestNote(kind="brief_unverified", text=f"{sid}'s brief: {said}"))
         return views, described, warnings, notes
 
     @staticmethod

@@ -243,8 +243,8 @@ class MergeRecord(BaseModel):
 
 
 class DigestNote(BaseModel):
-    """A plain sentence for the reader about how the digest was made; ``serious`` ones make
-    it unverified and go in its banner."""
+    """A plain sentence for the reader about how the digest was made, without its final
+    period (templates add it); ``serious`` ones make it unverified and go in its banner."""
 
     kind: str
     text: str
