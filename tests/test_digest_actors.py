@@ -74,3 +74,15 @@ def test_a_titled_name_joins_the_person_and_the_widely_named_come_first():
     )
     assert [a.name for a in found.actors] == ["Chris Christie", "Glenn Beck", "Reporters"]
     assert found.name("New Jersey Republican Gov. Chris Christie") == "Chris Christie"
+
+
+def test_a_middle_initial_does_not_make_two_people():
+    text = "Mark D. Sheridan confirmed it. Mark Sheridan said so."
+    found = cast(
+        [
+            View("A", Document(text), brief_of(text, actors=[("Mark Sheridan", "person", [])])),
+            View("C", Document(text), brief_of(text, actors=[("Mark D. Sheridan", "person", [])])),
+        ]
+    )
+    assert [a.name for a in found.actors] == ["Mark Sheridan"]
+    assert found.name("Mark D. Sheridan") == "Mark Sheridan"

@@ -9,6 +9,7 @@ first name ("Liz Cheney", "Mary Cheney") stay two.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from briefgen.digest.schema import DigestActor
 from briefgen.merge import merge_actors
 from briefgen.repair import bare_name, writes
 from briefgen.schema import Actor
+
+#: A middle initial: "D." or "D".
+_INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
 def key(name: str) -> str:
@@ -43,6 +47,16 @@ def _surname(actor: Actor) -> str | None:
     return words[-1].casefold() if actor.kind == "person" and len(words) > 1 else None
 
 
+def _uninitialed(actor: Actor) -> list[str]:
+    """A person's name without its middle initials, as another outlet may write it ("Mark D.
+    Sheridan" is "Mark Sheridan"); nothing when it has none."""
+    words = actor.name.split()
+    if actor.kind != "person" or len(words) < 3:
+        return []
+    kept = [w for i, w in enumerate(words) if i in (0, len(words) - 1) or not _INITIAL.match(w)]
+    return [" ".join(kept)] if len(kept) < len(words) else []
+
+
 def cast(views: Sequence[View]) -> Cast:
     """The actors of every brief in ``views``, merged (see the module docstring)."""
     listed = [a for v in views if v.brief is not None for a in v.brief.actors]
@@ -54,7 +68,9 @@ def cast(views: Sequence[View]) -> Cast:
             shared.setdefault(surname, set()).add(key(bare_name(a.name)))
     ambiguous = {s for s, names in shared.items() if len(names) > 1}
     listed = [
-        a.model_copy(update={"aliases": [x for x in a.aliases if key(x) not in ambiguous]})
+        a.model_copy(
+            update={"aliases": [x for x in a.aliases if key(x) not in ambiguous] + _uninitialed(a)}
+        )
         for a in listed
     ]
     merged, _ = merge_actors(listed)
