@@ -441,3 +441,20 @@ def test_digest_by_writes_one_digest_per_story(
     err = capsys.readouterr().err
     assert code == 0 and "briefgen: 1 digested, 0 up to date, 0 failed" in err
     assert (out / "index.md").is_file() and (out / "port.md").is_file()
+
+
+def test_digest_strict_exits_7_after_writing_an_unverified_digest(
+    story: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import planted_digest
+
+    saved = tmp_path / "failed.json"
+    saved.write_text(planted_digest().model_dump_json(), encoding="utf-8")  # merge failed
+    target = tmp_path / "d.md"
+    argv = ["--digest", *story, "--from-json", str(saved), "-o", str(target)]
+    assert cli.main([*argv, "--strict"]) == 7
+    assert target.read_text("utf-8").startswith("# Port approves night shipping")
+    err = capsys.readouterr().err
+    assert "the digest is not verified: Events were aligned by code alone" in err
+    assert cli.main(argv) == 0
+    assert "— check before publishing." in capsys.readouterr().err

@@ -182,3 +182,12 @@ async def test_async_digester_makes_the_same_digest():
     sync = Digester(settings(), client=Server().script.client()).digest(sources())
     made = await AsyncDigester(settings(), client=Server().script.async_client()).digest(sources())
     assert comparable(made) == comparable(sync)
+
+
+def test_a_urls_host_names_its_outlet():
+    from briefgen.digest.core import outlet_of
+
+    page = Source("text", "https://www.nytimes.com/2010/02/21/us/politics/21cpac.html")
+    assert outlet_of(page, None) == "nytimes.com"
+    assert outlet_of(page, "The Times") == "The Times"
+    assert outlet_of(Source("text", "nyt.txt"), None) is None
