@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--from-json",
         metavar="BRIEF.json",
-        help="re-render a brief saved with --format json for this source; no LLM call",
+        help="re-render a brief (with --digest, a digest) saved with --format json for these "
+        "sources; no LLM call",
     )
     parser.add_argument(
         "--strict",
