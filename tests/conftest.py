@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +313,190 @@ NOTE_WORDINGS = [
         "position_unattributed",
     ),
 ]
+
+
+# --- Digests: three accounts of one planted story -------------------------------------------
+#
+# Sentences, by source: A [2] the approval, [3] Lopez's words, [4] 3,000 jobs, [5] the hearing
+# only A reports; B [2] the approval again, [3] Lopez's words, [4] 2,500 jobs, [5] residents to
+# sue; C [2] residents to sue (worded apart from B's [5]), [3] Lopez's words given to Tom Reed,
+# [4] the fishing fleet only C reports.
+
+PLANTED = {
+    "A": (
+        "Port approves night shipping\n\n"
+        "The Harbor Port Authority on Tuesday, March 4, 2025 approved a plan to allow container "
+        "traffic at night. \u201cThis keeps the harbor competitive,\u201d said Maria Lopez, the "
+        "authority\u2019s chair. About 3,000 jobs depend on the port, Lopez said. "
+        "The mayor will hold a hearing on Friday, March 7, 2025."
+    ),
+    "B": (
+        "Night shifts come to the harbor\n\n"
+        "On Tuesday, March 4, 2025 the Harbor Port Authority approved a plan allowing container "
+        "traffic at night. \u201cThis keeps the harbor competitive,\u201d Maria Lopez said. "
+        "About 2,500 jobs depend on the port. "
+        "Eastside residents plan to sue the authority over the noise."
+    ),
+    "C": (
+        "Residents fight the port\n\n"
+        "Eastside residents said on Wednesday, March 5, 2025 that they will take the port to "
+        "court over the noise of night traffic. \u201cThis keeps the harbor competitive,\u201d "
+        "said Tom Reed, a resident, mocking the authority. The fishing fleet left the harbor at "
+        "dawn."
+    ),
+}
+
+
+def brief_of(
+    text: str,
+    *,
+    events: Sequence[int] = (),
+    actors: Sequence[tuple[str, str, list[str]]] = (),
+    positions: Sequence[tuple[str, int]] = (),
+    questions: Sequence[tuple[str, int]] = (),
+    anchor: str | None = "2025-03-06",
+) -> Any:
+    """A checked-looking :class:`Briefing` of ``text`` whose items cite the given sentences:
+    events described "event N", actors as ``(name, kind, aliases)``, positions as ``(speaker,
+    sentence)`` with their words inside the sentence's quotation marks (else the sentence)."""
+    from briefgen.dates import find_date, iso_date
+    from briefgen.schema import (
+        Actor,
+        Briefing,
+        Event,
+        Evidence,
+        GroundingCounts,
+        Meta,
+        OpenQuestion,
+        Position,
+        SourceInfo,
+        Usage,
+    )
+    from briefgen.sentences import Document
+
+    doc = Document(text)
+
+    def cited(number: int, *, spoken: bool = False) -> Evidence:
+        s = doc[number]
+        assert s is not None, number
+        start, end = s.start, s.end
+        words = s.of(text)
+        if (
+            spoken and "\u201c" in words
+        ):  # a speaker's words inside their marks, as a brief has them
+            start = s.start + words.index("\u201c") + 1
+            end = s.start + words.index("\u201d")
+            while text[end - 1] in ",.":
+                end -= 1
+        return Evidence(quote=text[start:end], start=start, end=end, match="exact")
+
+    key_events = []
+    for n in events:
+        written = find_date(doc.words(n))
+        key_events.append(
+            Event(
+                date=iso_date(written, anchor) if written else None,
+                date_text=written,
+                description=f"event {n}",
+                evidence=cited(n),
+            )
+        )
+    return Briefing(
+        title=doc.words(1),
+        summary=f"Summary of {doc.words(1)}.",
+        source=SourceInfo(title=doc.words(1), date=anchor),
+        key_events=key_events,
+        actors=[Actor(name=n, kind=k, aliases=a) for n, k, a in actors],
+        positions=[
+            Position(actor=who, position=f"{who} says so.", evidence=cited(n, spoken=True))
+            for who, n in positions
+        ],
+        open_questions=[OpenQuestion(question=q, evidence=cited(n)) for q, n in questions],
+        meta=Meta(
+            briefgen_version="test",
+            backend="test",
+            model="test-model",
+            mode="json_schema",
+            attempts=1,
+            usage=Usage(),
+            grounding=GroundingCounts(exact=len(key_events)),
+            created="2025-03-06T12:00:00+00:00",
+            source_chars=len(text),
+            source_sha256="0" * 64,
+        ),
+    )
+
+
+PORT_ACTORS = [
+    ("Harbor Port Authority", "organization", ["the authority"]),
+    ("Maria Lopez", "person", ["Lopez"]),
+]
+
+
+def planted_briefs() -> dict[str, Any]:
+    """The planted story's briefs, as a good model would make them."""
+    return {
+        "A": brief_of(
+            PLANTED["A"],
+            events=[2, 4, 5],
+            actors=PORT_ACTORS,
+            positions=[("Maria Lopez", 3)],
+            questions=[("When do night shifts start?", 2)],
+        ),
+        "B": brief_of(
+            PLANTED["B"],
+            events=[2, 4, 5],
+            actors=PORT_ACTORS,
+            positions=[("Maria Lopez", 3)],
+            questions=[("When do the night shifts start?", 2)],
+        ),
+        "C": brief_of(
+            PLANTED["C"],
+            events=[2, 4],
+            actors=[("Tom Reed", "person", ["Reed"]), ("Eastside residents", "group", [])],
+            positions=[("Tom Reed", 3)],
+        ),
+    }
+
+
+def planted_digest(texts: dict[str, str] | None = None, answer: str | None = None) -> Any:
+    """The planted story's digest, made without I/O: code's plan, then ``answer`` (a merge
+    answer's JSON; None: as if the request failed)."""
+    import hashlib
+
+    from briefgen.digest.align import View
+    from briefgen.digest.assemble import Outcome, digest
+    from briefgen.digest.differences import headline_and_lead
+    from briefgen.digest.request import plan
+    from briefgen.digest.schema import DigestMeta, DigestSource
+    from briefgen.sentences import Document
+
+    texts = texts or PLANTED
+    briefs = planted_briefs()
+    views = [View(s, Document(t), briefs[s], "2025-03-06") for s, t in texts.items()]
+    sources = []
+    for view in views:
+        head, lead = headline_and_lead(view)
+        sha = hashlib.sha256(view.doc.text.encode("utf-8")).hexdigest()
+        sources.append(
+            DigestSource(
+                id=view.id,
+                title=view.doc.words(1),
+                outlet=f"Outlet {view.id}",
+                date="2025-03-06",
+                path=f"{view.id.lower()}.txt",
+                sha256=sha,
+                chars=len(view.doc.text),
+                label=f"Outlet {view.id}",
+                headline=head,
+                lead=lead,
+            )
+        )
+    meta = DigestMeta(
+        briefgen_version="test",
+        backend="test",
+        model="test-model",
+        created="2025-03-06T12:00:00+00:00",
+    )
+    outcome = Outcome("ok", answer) if answer else Outcome("failed", error="no server")
+    return digest(plan(views), outcome, sources=sources, meta=meta)

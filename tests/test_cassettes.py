@@ -60,3 +60,41 @@ def test_cassettes_hold_no_secrets() -> None:
         text = cassette.read_text(encoding="utf-8").lower()
         assert "authorization" not in text and "recorded-no-key" not in text
         assert "sk-" not in text
+
+
+#: A BASIL story told by three outlets (Glenn Beck at CPAC), read in place beside the repo.
+TRIPLET = "2010-02-20_*.txt"
+
+
+@pytest.mark.vcr
+def test_basil_triplet_digest(recorded_llm_url: str) -> None:
+    from conftest import BASIL
+
+    from briefgen.schema import SourceInfo
+    from briefgen.sources import Source
+
+    files = sorted(BASIL.glob(TRIPLET))
+    if len(files) != 3:
+        pytest.skip("the BASIL articles are not beside the repository (../shared/eval/basil)")
+    sources = [
+        Source(p.read_text(encoding="utf-8"), p.name, SourceInfo(date=p.name[:10])) for p in files
+    ]
+    outlets = [p.name.split("_")[1] for p in files]
+    made = briefgen.Digester(settings(recorded_llm_url)).digest(sources, outlets=outlets)
+    texts = {s.id: src.text for s, src in zip(made.sources, sources, strict=True)}
+    # Three briefs, then exactly one merge request, answered.
+    assert made.meta.merge.status == "ok" and made.meta.merge.requests == 1
+    assert all(s.brief.status == "ok" for s in made.sources)
+    # Every source is cited, and every citation is its source's own words.
+    assert {r.source for r in made.reports()} == {"A", "B", "C"}
+    for r in made.reports():
+        assert texts[r.source][r.start : r.end] == r.quote and r.match == "exact"
+    assert made.timeline and made.summary and made.title
+    framing = [d for d in made.differences if d.kind == "framing"]
+    assert len(framing) == 1 and {r.source for r in framing[0].evidence} == {"A", "B", "C"}
+    assert "Glenn Beck" in [a.name for a in made.actors]
+    # Whatever the model cited was shown to it, or left out with a note.
+    for line in made.meta.warnings:
+        assert "dropped [" not in line or made.banner
+    for fmt in ("md", "html", "pdf"):
+        assert briefgen.render_digest(made, fmt, texts=texts)  # type: ignore[arg-type]

@@ -438,7 +438,6 @@ def test_a_format_that_fails_leaves_none_of_the_others(
     [
         (["--format", "md,pdf"], "2 formats need -o"),
         (["--format", "md,docx", "-o", "b"], "unknown format 'docx'"),
-        (["--format", "jsonl"], "jsonl streams a folder's briefs"),
     ],
 )
 def test_format_mistakes_are_one_line(
@@ -477,3 +476,115 @@ def test_the_html_view_needs_the_source(
 def test_no_source_at_all_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2
     _one_line(capsys, "give a source to brief")
+
+
+# --- Digests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def story(tmp_path: Path) -> list[str]:
+    from conftest import PLANTED
+
+    paths = []
+    for sid, text in PLANTED.items():
+        path = tmp_path / f"{sid.lower()}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture
+def fake_llm():
+    from briefgen.fake_server import FakeServer
+
+    with FakeServer() as server:
+        yield ["--base-url", server.base_url, "--model", "fake-model", "--no-cache"]
+
+
+def test_digest_prints_markdown_and_says_what_it_does(
+    story: list[str], fake_llm: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--digest", *story, *fake_llm]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("# One story, several outlets")
+    assert "## Where they differ" in out and "- **Framing:** Each outlet leads with" in out
+    # Off a terminal the steps are not shown (a live status shows them on one).
+    assert "briefing A" not in err and "merging" not in err
+
+
+@pytest.mark.parametrize("ext", ["json", "jsonl", "pdf", "html", "md"])
+def test_digest_writes_each_format_and_rerenders_from_json(
+    story: list[str], fake_llm: list[str], tmp_path: Path, ext: str
+) -> None:
+    from briefgen.digest.schema import Digest
+
+    saved = tmp_path / "d.json"
+    assert cli.main(["--digest", *story, *fake_llm, "-o", str(saved)]) == 0
+    digest = Digest.model_validate_json(saved.read_text("utf-8"))
+    assert [s.id for s in digest.sources] == ["A", "B", "C"]
+    target = tmp_path / f"again.{ext}"
+    # Re-rendered from the JSON: no server needed.
+    assert cli.main(["--digest", *story, "--from-json", str(saved), "-o", str(target)]) == 0
+    data = target.read_bytes()
+    if ext == "pdf":
+        assert data.startswith(b"%PDF")
+    elif ext in ("json", "jsonl"):
+        assert Digest.model_validate_json(data) == digest
+    else:
+        assert "One story, several outlets" in data.decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle", "code"),
+    [
+        (["--digest", "{0}"], "a digest merges 2 to 8 sources, got 1", 2),
+        (["{0}", "{1}"], "2 sources given: brief one at a time, or add --digest", 2),
+        (["--digest", "{0}", "{1}", "-o", "{1}"], "is an input of this brief", 6),
+        (["{0}", "--digest-by", "name:x", "-o", "out"], "groups the files of one folder", 2),
+        (["--digest", "{0}", "{2}/missing.txt"], "does not exist", 3),
+    ],
+)
+def test_digest_errors_are_one_line(
+    story: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    needle: str,
+    code: int,
+) -> None:
+    argv = [a.format(*story[:2], tmp_path) for a in args]
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and err.startswith("briefgen: error:")
+
+
+def test_digest_by_writes_one_digest_per_story(
+    story: list[str], fake_llm: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "digests"
+    folder = Path(story[0]).parent
+    assert cli.main([str(folder), "--digest-by", "name:^[a-c]$", "-o", str(out), *fake_llm]) == 3
+    assert "no story of 2 to 8 files" in capsys.readouterr().err
+    mapping = tmp_path / "stories.csv"
+    mapping.write_text("file,story\na.txt,port\nb.txt,port\nc.txt,port\n", encoding="utf-8")
+    code = cli.main([str(folder), "--digest-by", str(mapping), "-o", str(out), *fake_llm])
+    err = capsys.readouterr().err
+    assert code == 0 and "briefgen: 1 digested, 0 up to date, 0 failed" in err
+    assert (out / "index.md").is_file() and (out / "port.md").is_file()
+
+
+def test_digest_strict_exits_7_after_writing_an_unverified_digest(
+    story: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import planted_digest
+
+    saved = tmp_path / "failed.json"
+    saved.write_text(planted_digest().model_dump_json(), encoding="utf-8")  # merge failed
+    target = tmp_path / "d.md"
+    argv = ["--digest", *story, "--from-json", str(saved), "-o", str(target)]
+    assert cli.main([*argv, "--strict"]) == 7
+    assert target.read_text("utf-8").startswith("# Port approves night shipping")
+    err = capsys.readouterr().err
+    assert "the digest is not verified: Events were aligned by code alone" in err
+    assert cli.main(argv) == 0
+    assert "— check before publishing." in capsys.readouterr().err

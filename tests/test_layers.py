@@ -30,10 +30,16 @@ def runtime_imports(path: Path) -> set[str]:
     return names
 
 
+def modules() -> list[Path]:
+    """Every module of the package, sub-packages included."""
+    return sorted(PACKAGE.rglob("*.py"))
+
+
 def importers(prefix: str) -> set[str]:
+    """The modules (paths relative to the package) that import ``prefix`` at run time."""
     return {
-        path.name
-        for path in PACKAGE.glob("*.py")
+        path.relative_to(PACKAGE).as_posix()
+        for path in modules()
         if any(n == prefix or n.startswith(prefix + ".") for n in runtime_imports(path))
     }
 
@@ -56,8 +62,17 @@ def test_pure_layers_never_reach_the_llm() -> None:
         assert not (importers(module) & pure), module
 
 
+def test_the_digests_pure_modules_never_reach_the_llm() -> None:
+    pure = {
+        f"digest/{name}.py"
+        for name in ("schema", "align", "actors", "differences", "positions", "cites")
+    } | {f"digest/{name}.py" for name in ("request", "assemble", "render", "pdf", "html")}
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded", "briefgen.digest.run"):
+        assert not (importers(module) & pure), module
+
+
 def test_library_never_prints_or_exits() -> None:
-    for path in PACKAGE.glob("*.py"):
+    for path in modules():
         if path.name in COMMAND_LINE:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -187,7 +187,9 @@ def test_render_dispatch():
     assert render(b, "md") == render_markdown(b).encode("utf-8")
     assert Briefing.model_validate_json(render(b, "json")) == b
     assert render_json(b).endswith("\n")
-    with pytest.raises(RenderError, match="use one of md, json, pdf, html"):
+    line = render(b, "jsonl")
+    assert line.count(b"\n") == 1 and Briefing.model_validate_json(line) == b
+    with pytest.raises(RenderError, match="use one of md, json, jsonl, pdf, html"):
         render(b, "docx")  # type: ignore[arg-type]
 
 

@@ -3,6 +3,7 @@
 >>> import briefgen
 >>> briefing = briefgen.generate_brief(text)            # doctest: +SKIP
 >>> print(briefgen.render_markdown(briefing))           # doctest: +SKIP
+>>> digest = briefgen.Digester().digest(["fox.txt", "nyt.txt", "hpo.txt"])  # doctest: +SKIP
 
 The names below are loaded on first use (module ``__getattr__``), so ``import briefgen`` and
 ``briefgen --help`` do not pay for the OpenAI SDK, pydantic or the document readers.
@@ -15,6 +16,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from briefgen.digest import AsyncDigester, Digest, Digester
+    from briefgen.digest.render import render_digest
     from briefgen.errors import (
         BriefgenError,
         ConfigError,
@@ -44,10 +47,13 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
 __all__ = [
     "Actor",
     "AsyncBriefer",
+    "AsyncDigester",
     "Briefer",
     "BriefgenError",
     "Briefing",
     "ConfigError",
+    "Digest",
+    "Digester",
     "Event",
     "Evidence",
     "ExtractionError",
@@ -67,6 +73,7 @@ __all__ = [
     "load_source",
     "locate",
     "render",
+    "render_digest",
     "render_json",
     "render_markdown",
 ]
@@ -96,6 +103,8 @@ _HOMES = {
     ),
     "Settings": "settings",
     **dict.fromkeys(("Source", "load_source"), "sources"),
+    **dict.fromkeys(("AsyncDigester", "Digest", "Digester"), "digest"),
+    "render_digest": "digest.render",
 }
 
 # A library logs and lets the application decide where records go: without a handler of its

@@ -223,7 +223,7 @@ def _heap_frozen() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _exclusive(outdir: Path) -> Iterator[None]:
+def exclusive(outdir: Path) -> Iterator[None]:
     """Refuse a second concurrent run on the same OUTDIR; the OS drops the lock on kill -9."""
     try:
         import fcntl
@@ -445,8 +445,8 @@ async def arun_batch(
     if out is not None:
         ensure_folder(out)
     started = time.monotonic()
-    exclusive = _exclusive(out) if out is not None else contextlib.nullcontext()
-    with exclusive, _heap_frozen():
+    lock = exclusive(out) if out is not None else contextlib.nullcontext()
+    with lock, _heap_frozen():
         if out is not None:
             # Debris of a run killed mid-write, beside the files this run writes, and only there.
             remove_temp_files(own_files(out, jobs))

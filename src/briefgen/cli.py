@@ -19,6 +19,7 @@ from briefgen.rendering import FORMATS, Format
 from briefgen.terminal import Terminal, cost_label
 
 if TYPE_CHECKING:
+    from briefgen.batch import BatchOptions
     from briefgen.runreport import Briefed
     from briefgen.schema import Briefing
     from briefgen.settings import Settings
@@ -31,7 +32,7 @@ JSONL = "jsonl"
 def formats(value: str) -> tuple[str, ...]:
     """``--format``'s value: one format, or several separated by commas (``md,pdf,html``)."""
     names = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    known = (*FORMATS, JSONL)
+    known = FORMATS
     for name in names:
         if name not in known:
             raise argparse.ArgumentTypeError(
@@ -87,10 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "source",
-        nargs="?",
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
         help="a .txt/.md/.html/.pdf file, an http(s):// URL, - for standard input, or a folder; "
-        "with --from-json it may be left out for md, json and pdf",
+        "2-8 of them with --digest; with --from-json it may be left out for md, json and pdf",
+    )
+    parser.add_argument(
+        "--digest",
+        action="store_true",
+        help="merge the SOURCEs (2-8 accounts of one story) into one digest: a timeline of "
+        "who reported what, positions by speaker, and where the accounts differ",
     )
     parser.add_argument(
         "-o", "--output", help="write here (format from the extension); - for standard output"
@@ -168,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, help="concurrent briefs (default 8; 1 for embedded)")
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    batch.add_argument(
+        "--digest-by",
+        metavar="MAPPING",
+        help="one digest per story: a .csv (file,story[,outlet,date]) or .json mapping of "
+        "file to story, or name:REGEX for the part of each file name that names its story",
+    )
     batch.add_argument("--force", action="store_true", help="redo sources already up to date")
     batch.add_argument(
         "--via",
@@ -184,11 +198,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
-    """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
-    from briefgen.batch import BatchOptions, run_batch
+def batch_options(args: argparse.Namespace, formats: tuple[Format, ...] = ()) -> BatchOptions:
+    """What a folder run takes from the flags; rates are checked before any source is read."""
+    from briefgen.batch import BatchOptions
     from briefgen.cache import default_cache_dir
     from briefgen.limits import check_rates
+
+    check_rates(args.rpm, args.tpm)
+    return BatchOptions(
+        jobs=args.jobs,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        force=args.force,
+        formats=formats,
+        via=args.via,
+        cache_dir=None if args.no_cache else default_cache_dir(),
+    )
+
+
+def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
+    """Brief a folder with a progress bar on a terminal; exit 0 only if every source is done."""
+    from briefgen.batch import run_batch
 
     if not args.output:
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
@@ -198,16 +228,7 @@ def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
         raise ConfigError("-o - takes a folder's briefs as JSON Lines: add --format jsonl")
     if not stream and JSONL in fmts:
         raise ConfigError("--format jsonl streams the briefs to standard output: use -o -")
-    check_rates(args.rpm, args.tpm)  # before any source is read or model loaded
-    options = BatchOptions(
-        jobs=args.jobs,
-        rpm=args.rpm,
-        tpm=args.tpm,
-        force=args.force,
-        formats=() if stream else fmts,
-        via=args.via,
-        cache_dir=None if args.no_cache else default_cache_dir(),
-    )
+    options = batch_options(args, formats=() if stream else fmts)
     outdir = None if stream else args.output
     with term.batch_bar() as show:
         report = run_batch(
@@ -233,7 +254,71 @@ def _write_line(briefed: Briefed) -> None:
     sys.stdout.flush()
 
 
+def run_digest_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
+    """One digest per story of a folder; exit 0 only if every story is digested."""
+    from briefgen.digest.batch import run_digests
+
+    if not args.output:
+        raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the digests")
+    options = batch_options(args, formats=args.format or ("md",))
+    with term.batch_bar() as show:
+        report = run_digests(
+            args.source, args.output, args.digest_by, settings, options, on_progress=show
+        )
+    term.say(
+        f"briefgen: {report.count('ok')} digested, {report.count('skipped')} up to date, "
+        f"{report.count('failed')} failed, {len(report.ignored)} files left out · "
+        f"{report.usage.total_tokens:,} tokens · {Path(args.output) / 'index.md'}"
+    )
+    return 0 if report.ok else 1
+
+
+def run_digest(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
+    """Digest the sources given: one story told by several of them."""
+    from briefgen.cache import default_cache_dir
+    from briefgen.digest.render import render_digest
+    from briefgen.digest.run import Digester, load_all, load_digest
+    from briefgen.digest.run import require_verified as require_verified_digest
+    from briefgen.digest.schema import SOURCE_IDS
+    from briefgen.output import resolve_output, write_output
+    from briefgen.rendering import format_for
+
+    output = None if args.output == "-" else args.output
+    if args.format and len(args.format) > 1:
+        raise ConfigError("a digest is written in one format at a time: give one --format")
+    fmt: Format = args.format[0] if args.format else format_for(output)
+    if fmt == "pdf" and not output and sys.stdout.isatty():
+        raise BriefgenError("a PDF does not belong on a terminal: add -o digest.pdf")
+    inputs = (*args.sources, args.from_json)
+    if output:
+        resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
+    sources = load_all(args.sources, allow_private_urls=args.allow_private_urls)
+    texts = {sid: s.text for sid, s in zip(SOURCE_IDS, sources, strict=False)}
+    if args.from_json:
+        made = load_digest(args.from_json, texts)
+    else:
+        cache_dir = None if args.no_cache else default_cache_dir()
+        with term.status() as status:
+            made = Digester(settings, cache_dir=cache_dir, on_progress=status.stage).digest(sources)
+    data = render_digest(made, fmt, texts=texts)
+    if output:
+        write_output(output, data, inputs=inputs)
+        term.say(f"wrote {output}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    if args.verbose:
+        for note in made.meta.warnings:
+            term.warn(f"briefgen: note: {note}")
+    if args.strict:
+        require_verified_digest(made)  # after writing: the digest is still there to inspect
+    elif made.banner:
+        term.warn(f"briefgen: {made.banner}")
+    return 0
+
+
 def run(args: argparse.Namespace, term: Terminal) -> int:
+    args.source = args.sources[0] if args.sources else None
     if args.source is None and not args.from_json:
         raise ConfigError("give a source to brief: a file, a URL, a folder, or - for stdin")
     from briefgen.settings import Settings
@@ -248,12 +333,21 @@ def run(args: argparse.Namespace, term: Terminal) -> int:
         input_budget_tokens=args.input_budget,
         max_parts=args.max_parts,
     )
+    if args.digest_by:
+        if len(args.sources) != 1 or not Path(args.source).is_dir():
+            raise ConfigError("--digest-by groups the files of one folder: give the folder")
+        return run_digest_folder(args, settings, term)
+    if args.digest:
+        return run_digest(args, settings, term)
+    if len(args.sources) > 1:
+        raise ConfigError(
+            f"{len(args.sources)} sources given: brief one at a time, or add --digest to merge "
+            "2-8 accounts of one story"
+        )
     if args.source is not None and Path(args.source).is_dir():
         if args.strict:
             raise ConfigError("--strict checks one brief: give a file, not a folder")
         return run_folder(args, settings, term)
-    if args.format and JSONL in args.format:
-        raise ConfigError("--format jsonl streams a folder's briefs: for one source use json")
     return run_one(args, settings, term)
 
 

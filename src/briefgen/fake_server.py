@@ -189,6 +189,32 @@ def stances_for(body: dict[str, Any]) -> dict[str, Any]:
     return {"stances": ["They said this."] * max(1, len(_NUMBERED.findall(asked)))}
 
 
+def merge_for(body: dict[str, Any]) -> dict[str, Any]:
+    """A digest's merge answer (``DraftMerge``): every listed pair the same event, a line for
+    every listed event, and the first two sentences shown cited for the summary. The ids come
+    from the request's schema, which pins them."""
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+    props = schema.get("properties", {})
+
+    def ids(field: str, key: str) -> list[str]:
+        items = props.get(field, {}).get("prefixItems", [])
+        return [item["properties"][key]["const"] for item in items]
+
+    shown = props.get("cites", {}).get("items", {}).get("enum", [])
+    return {
+        "pairs": [{"pair": p, "same": True} for p in ids("pairs", "pair")],
+        "events": [
+            {"event": e, "description": f"What the outlets report as {e}."}
+            for e in ids("events", "event")
+        ],
+        "framing": "Each outlet leads with an angle of its own.",
+        "differences": [],
+        "summary": "The outlets tell one story.",
+        "cites": shown[:2],
+        "title": "One story, several outlets",
+    }
+
+
 def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     """A chat-completion response carrying ``content`` (as a tool call when tools were asked)."""
     prompt_chars = len(json.dumps(body.get("messages", []), ensure_ascii=False))
@@ -213,10 +239,12 @@ def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
 
 def answer(body: dict[str, Any], *, grounded: bool = True, valid: bool = True) -> dict[str, Any]:
     """The response a well-behaved server gives to a chat request (used by the Batch API mock):
-    a draft, or stances when the request's json_schema asks for them."""
+    a draft, or stances or a digest's merge when the request's json_schema asks for them."""
     wanted = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
     if wanted == "DraftStances":
         data = stances_for(body)
+    elif wanted == "DraftMerge":
+        data = merge_for(body)
     else:
         data = draft_for(source_of(body), grounded=grounded, quoted=quoted_of(body))
     content = json.dumps(data, ensure_ascii=False)

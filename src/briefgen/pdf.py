@@ -238,6 +238,20 @@ def _timestamp(created: str) -> int | None:
         return None
 
 
+def compile_page(source: str, created: str) -> tuple[bytes, int]:
+    """Compile the Typst ``source`` of a page dated ``created`` (ISO): its PDF and page count.
+
+    What other one-page layouts (the digest's) share with the brief's fit loop.
+    """
+    pdf = _compile(source, _timestamp(created))
+    return pdf, _page_count(pdf)
+
+
+def finish_pdf(pdf: bytes, version: str) -> bytes:
+    """``pdf`` with briefgen named as its creator (see :func:`layout_pdf`)."""
+    return _stamp_creator(pdf, version)
+
+
 def layout_pdf(briefing: Briefing) -> PdfLayout:
     """Render ``briefing`` to a one-page PDF: events' quotes while they fit, then smaller type,
     then fewer items.

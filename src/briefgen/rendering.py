@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
     from briefgen.schema import Briefing, Event
 
-Format = Literal["md", "json", "pdf", "html"]
-FORMATS: tuple[Format, ...] = ("md", "json", "pdf", "html")
+Format = Literal["md", "json", "jsonl", "pdf", "html"]
+FORMATS: tuple[Format, ...] = ("md", "json", "jsonl", "pdf", "html")
 _EXTENSIONS: dict[str, Format] = {
     ".md": "md",
     ".markdown": "md",
     ".json": "json",
+    ".jsonl": "jsonl",
     ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
@@ -168,13 +169,15 @@ def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None)
 
     Args:
         briefing: the brief.
-        fmt: ``md``, ``json``, ``pdf`` or ``html``.
+        fmt: ``md``, ``json``, ``jsonl`` (the JSON on one line), ``pdf`` or ``html``.
         source: the source text, needed by the HTML evidence view.
     """
     if fmt == "md":
         return render_markdown(briefing).encode("utf-8")
     if fmt == "json":
         return render_json(briefing).encode("utf-8")
+    if fmt == "jsonl":  # one brief a line, for streams and files that hold many
+        return (briefing.model_dump_json() + "\n").encode("utf-8")
     # Imported on demand: typst is a large native extension that md/json users never need.
     if fmt == "pdf":
         from briefgen.pdf import render_pdf
