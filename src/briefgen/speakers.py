@@ -491,7 +491,7 @@ def quoted(doc: Document) -> list[Quoted]:
         cast[name] = DraftActor(name=name, kind="person", role="", aliases=[])
 
     # A name whose words the text also writes in lowercase is no person's ("New York", "Other
-    # Democrats", "While Colorado"): only names from attributions are taken without this test.
+    # Democrats"): a test for every name, also one an attribution writes beside its quotation.
     lowercase = {w for w in re.findall(r"\b[a-z]+\b", doc.text)}
 
     def personal(name: str) -> bool:
