@@ -51,6 +51,7 @@ from briefgen.runreport import (
     RunReport,
     SourceResult,
     Summary,
+    Tally,
     prepare_index,
     render_index,
     render_index_html,
@@ -108,6 +109,19 @@ class Progress:
     @property
     def remaining(self) -> int:
         return self.total - self.done - self.failed - self.skipped
+
+    @classmethod
+    def of(cls, report: Tally, *, cost_usd: float | None, current: str | None) -> Progress:
+        """The snapshot of a run's report (of briefs or of digests)."""
+        return cls(
+            total=len(report.results),
+            done=report.count("ok"),
+            failed=report.count("failed"),
+            skipped=report.count("skipped"),
+            tokens=report.usage.total_tokens,
+            cost_usd=cost_usd,
+            current=current,
+        )
 
 
 @dataclass
@@ -268,18 +282,7 @@ class _Run:
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
             return
-        r = self.report
-        self.on_progress(
-            Progress(
-                total=len(r.results),
-                done=r.count("ok"),
-                failed=r.count("failed"),
-                skipped=r.count("skipped"),
-                tokens=r.usage.total_tokens,
-                cost_usd=r.cost_usd,
-                current=current,
-            )
-        )
+        self.on_progress(Progress.of(self.report, cost_usd=self.report.cost_usd, current=current))
 
     def plan(self, jobs: list[Job]) -> list[Job]:
         """Load every source and return those that need the LLM; the rest are done or failed."""

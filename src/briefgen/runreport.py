@@ -4,6 +4,7 @@ and the JSON Lines a streamed run writes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -110,17 +111,11 @@ class Ignored:
     reason: str
 
 
-@dataclass
-class RunReport:
-    """Everything a batch run did; ``ok`` is True only when every source is ok or skipped."""
+class Tally:
+    """Counts over a run's ``results`` (each with a ``status`` and a ``usage``), shared by the
+    report of a batch of briefs and that of a batch of digests."""
 
-    outdir: str
-    backend: str = ""
-    model: str = ""
-    via: str = "live"
-    seconds: float = 0.0
-    results: list[SourceResult] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
+    results: Sequence[Any]
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -132,6 +127,19 @@ class RunReport:
     @property
     def usage(self) -> Usage:
         return sum((r.usage for r in self.results), Usage())
+
+
+@dataclass
+class RunReport(Tally):
+    """Everything a batch run did; ``ok`` is True only when every source is ok or skipped."""
+
+    outdir: str
+    backend: str = ""
+    model: str = ""
+    via: str = "live"
+    seconds: float = 0.0
+    results: list[SourceResult] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
 
     @property
     def requests(self) -> int:

@@ -35,7 +35,7 @@ from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient
 from briefgen.output import ensure_folder, remove_temp_files, safe_relative_path, write_atomic
 from briefgen.rendering import Raw, escape_markdown, make_environment, template
-from briefgen.runreport import Ignored
+from briefgen.runreport import Ignored, Tally
 from briefgen.schema import Usage
 from briefgen.settings import Settings
 from briefgen.sources import Source, load_source
@@ -69,7 +69,7 @@ class StoryResult:
 
 
 @dataclass
-class DigestRunReport:
+class DigestRunReport(Tally):
     """Everything a digest run did; ``ok`` only when every story is ok or skipped."""
 
     outdir: str
@@ -79,17 +79,6 @@ class DigestRunReport:
     seconds: float = 0.0
     results: list[StoryResult] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
-
-    def count(self, status: Status) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.status in ("ok", "skipped") for r in self.results)
-
-    @property
-    def usage(self) -> Usage:
-        return sum((r.usage for r in self.results), Usage())
 
     def to_json(self) -> str:
         data = {
@@ -165,18 +154,7 @@ class _Run:
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
             return
-        r = self.report
-        self.on_progress(
-            Progress(
-                total=len(r.results),
-                done=r.count("ok"),
-                failed=r.count("failed"),
-                skipped=r.count("skipped"),
-                tokens=r.usage.total_tokens,
-                cost_usd=None,
-                current=current,
-            )
-        )
+        self.on_progress(Progress.of(self.report, cost_usd=None, current=current))
 
     def plan(self, stories: list[_Story]) -> list[_Story]:
         """Load each story's sources; return the stories that need digesting."""
