@@ -500,3 +500,18 @@ def planted_digest(texts: dict[str, str] | None = None, answer: str | None = Non
     )
     outcome = Outcome("ok", answer) if answer else Outcome("failed", error="no server")
     return digest(plan(views), outcome, sources=sources, meta=meta)
+
+
+#: A merge answer for the planted story: one pair joined, two merged lines, a framing line.
+MERGE = {
+    "pairs": [{"pair": "P1", "same": True}],
+    "events": [
+        {"event": "E1", "description": "The port authority approves night shipping."},
+        {"event": "E2", "description": "Outlets count the jobs that depend on the port."},
+    ],
+    "framing": "A and B lead with the approval, C with the residents.",
+    "differences": [],
+    "summary": "The port approved night shipping; residents go to court.",
+    "cites": ["A2", "C2"],
+    "title": "Night shipping approved",
+}

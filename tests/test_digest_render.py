@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import PLANTED, planted_digest
+from conftest import MERGE, PLANTED, planted_digest
 from pypdf import PdfReader
 
 from briefgen.digest.html import numbered, render_html
@@ -16,20 +16,7 @@ from briefgen.digest.render import render_digest, render_markdown, verbatim_line
 from briefgen.digest.schema import Digest, DigestActor, DigestPosition
 from briefgen.errors import RenderError
 
-ANSWER = json.dumps(
-    {
-        "pairs": [{"pair": "P1", "same": True}],
-        "events": [
-            {"event": "E1", "description": "The port authority approves night shipping."},
-            {"event": "E2", "description": "Outlets count the jobs that depend on the port."},
-        ],
-        "framing": "A and B lead with the approval, C with the residents.",
-        "differences": [],
-        "summary": "The port approved night shipping; residents go to court.",
-        "cites": ["A2", "C2"],
-        "title": "Night shipping approved",
-    }
-)
+ANSWER = json.dumps(MERGE)
 HAZARD = "# $ * _ @ < > [ ] \\ { } {{ }} ~ // `code` </script> <img src=x onerror=alert(1)>"
 #: The planted story with a hostile sentence in A's approval: it shows in reports and panes.
 HOSTILE = {

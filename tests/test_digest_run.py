@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import PLANTED, Script, completion
+from conftest import MERGE, PLANTED, Script, completion
 
 from briefgen.digest import AsyncDigester, Digest, Digester
 from briefgen.digest.run import require_verified
@@ -16,19 +16,6 @@ from briefgen.errors import ConfigError, UnverifiedError
 from briefgen.fake_server import answer
 from briefgen.settings import Settings
 from briefgen.sources import Source
-
-MERGE = {
-    "pairs": [{"pair": "P1", "same": True}],
-    "events": [
-        {"event": "E1", "description": "The port authority approves night shipping."},
-        {"event": "E2", "description": "Outlets count the jobs that depend on the port."},
-    ],
-    "framing": "A and B lead with the approval, C with the residents.",
-    "differences": [],
-    "summary": "The port approved night shipping; residents go to court.",
-    "cites": ["A2", "C2"],
-    "title": "Night shipping approved",
-}
 
 
 def wanted(body: dict[str, Any]) -> str:
