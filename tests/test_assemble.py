@@ -265,6 +265,13 @@ def test_a_speaker_the_text_names_joins_the_actors() -> None:
     assert (briefing.actors[-1].name, briefing.actors[-1].kind) == ("Tom Reed", "other")
 
 
+def test_a_speaker_speaks_for_the_body_the_text_writes_beside_their_name() -> None:
+    # "said Maria Lopez, the authority's chair": the body's alias and an office.
+    briefing = _brief(draft())
+    voices = [(p.actor, p.speaks_for) for p in briefing.positions]
+    assert voices == [("Maria Lopez", "Harbor Port Authority"), ("Tom Reed", None)]
+
+
 def test_the_speakers_canonical_name_is_shown() -> None:
     by_alias = {**draft()["positions"][0], "actor": "Lopez"}
     briefing = _brief(draft(positions=[by_alias, REED]))

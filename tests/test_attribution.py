@@ -44,6 +44,12 @@ def _of(text: str, quote: str) -> Attribution | None:
             "no proof",
             "Phillip Dennis",
         ),
+        (
+            '"We believe in freedom of assembly," the NAACP President Benjamin Todd Jealous '
+            "said in a written statement.",
+            "freedom of assembly",
+            "NAACP President Benjamin Todd Jealous",
+        ),
     ],
 )
 def test_a_named_speaker_beside_the_marks(text: str, quote: str, name: str) -> None:

@@ -12,6 +12,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from briefgen.bodies import speaks_for
 from briefgen.dates import iso_date
 from briefgen.repair import writes
 from briefgen.review import Review
@@ -138,6 +139,9 @@ def briefing(
             known.add(speaker)
         evidence = cited(doc, spoken.start, spoken.end)
         positions.append(Position(actor=speaker, position=p.stance, evidence=evidence))
+    by_name = {a.name: a for a in actors}
+    for position in positions:
+        position.speaks_for = speaks_for(by_name[position.actor], actors, text)
     questions = [
         OpenQuestion(question=q.question, evidence=cited(doc, sentence.start, sentence.end))
         for q, sentence in _citing(draft.open_questions, "open_questions", doc, warnings)

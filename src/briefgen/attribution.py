@@ -30,7 +30,8 @@ _ASIDES = r"(?:,[^,.!?\"\u201c\u201d]{1,80})*,?"
 _AFTER = (
     re.compile(rf"^[ \t]*(?P<pronoun>he|she)[ \t]+(?:{_VERBS})\b"),
     re.compile(rf"^[ \t]*(?:{_VERBS})[ \t]+{_DESCRIPTORS}(?P<name>{_NAME})"),
-    re.compile(rf"^[ \t]*(?P<name>{_NAME}){_ASIDES}[ \t]+(?:{_VERBS})\b"),
+    # "the" before a title: ``"...," the NAACP President Benjamin Todd Jealous said``.
+    re.compile(rf"^[ \t]*(?:the[ \t]+)?(?P<name>{_NAME}){_ASIDES}[ \t]+(?:{_VERBS})\b"),
 )
 #: An attribution that ends right before the opening mark: ``Lew said: "``, ``Vieira asked
 #: Trump, "``, or a sentence of its own before a quotation that goes on: ``Perry said. "``.

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from briefgen.bodies import with_affiliations
 from briefgen.repair import gist, repair, writes
 from briefgen.schema import MAX_POSITIONS, Draft, DraftEvent, DraftPosition, DraftStances
 from briefgen.sentences import Document
 from briefgen.speakers import (
     Spoken,
     speakers_from_text,
-    with_affiliations,
     with_unquoted_speakers,
 )
 

@@ -277,6 +277,9 @@ class Position(BaseModel):
     actor: str
     position: str
     evidence: Evidence
+    #: The body whose position this is, voiced by ``actor``, when the text writes it beside
+    #: their name ("NAACP President ..."): read by code, always one of the brief's actors.
+    speaks_for: str | None = None
 
 
 class OpenQuestion(BaseModel):

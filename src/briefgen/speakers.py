@@ -16,12 +16,10 @@ from functools import lru_cache
 
 from briefgen.attribution import _ASIDES, _VERBS, Attribution, attribution, lead_in, quotations
 from briefgen.repair import (
-    _HONORIFICS,
     NOT_NAMES,
     bare_name,
     institutional,
     names_in,
-    occurrences,
     person_named,
     titular,
     whole_words,
@@ -411,59 +409,6 @@ def _plain(name: str) -> bool:
         and not NOT_NAMES & {w.casefold() for w in words}
         and not titular(words[0])
     )
-
-
-#: Words that make a capitalised name before them someone's affiliation: "Dallas Tea Party
-#: founder Phillip Dennis", "NAACP President Benjamin Todd Jealous", "Obama campaign aide".
-_AFFILIATION = re.compile(
-    r"((?:[A-Z][\w.'\u2019\-]*[ \t]+)*[A-Z][\w.'\u2019\-]*?)(?:['\u2019]s)?[ \t]+"
-    r"(?:campaign[ \t]+)?(?:founder|co-founder|organizer|president|director|spokesman|"
-    r"spokeswoman|spokesperson|chairman|chairwoman|leader|chief|secretary|official|aide|CEO)\b"
-)
-#: How often a text writes a body before it counts as a party to the story, not a passing name.
-_AFFILIATION_MENTIONS = 3
-
-
-def affiliations(text: str) -> list[str]:
-    """The bodies (or people) the text names as someone's affiliation and writes at least three
-    times: the parties whose people speak ("Tea Party" of "Dallas Tea Party founder Phillip
-    Dennis"). Of a name's tails the one the text writes most is taken ("Tea Party", not "Dallas
-    Tea Party"). In the order the text first names them."""
-    found: dict[str, None] = {}
-    for match in _AFFILIATION.finditer(text):
-        words = match.group(1).split()
-        tails = [" ".join(words[i:]) for i in range(len(words))]
-        tails = [t for t in tails if t.split()[0].casefold() not in NOT_NAMES | _HONORIFICS]
-        counted = [(occurrences(text, t), t) for t in tails]
-        count, name = max(counted, default=(0, ""))
-        # One word is an acronym ("NAACP") or a person ("President Obama"), not "House".
-        single = len(name.split()) == 1 and not (name.isupper() or person_named(name, text))
-        if count >= _AFFILIATION_MENTIONS and not single:
-            found.setdefault(name)
-    return list(found)
-
-
-def with_affiliations(draft: Draft, source: str, room: int = 2) -> tuple[Draft, list[str]]:
-    """``draft`` with the :func:`affiliations` its actors leave out, at most ``room``.
-
-    A small model lists the people who speak and forgets the party they speak for: the NAACP
-    story's brief listed Tea Party organisers and no Tea Party. A person's surname counts as
-    listed ("Obama" of "Barack Obama"); one written after an honorific is a person.
-    """
-    listed = [f.casefold() for a in draft.actors for f in forms_of(a)]
-    actors, notes = list(draft.actors), []
-    for name in affiliations(source):
-        folded = name.casefold()
-        if any(writes(form, folded) or writes(folded, form) for form in listed):
-            continue
-        person = person_named(name, source) is not None
-        actors.append(
-            DraftActor(name=name, kind="person" if person else "organization", role="", aliases=[])
-        )
-        notes.append(f'actors: added "{name}", whose people the text quotes')
-        if len(notes) == room:
-            break
-    return draft.model_copy(update={"actors": actors}), notes
 
 
 def quoted(doc: Document) -> list[Quoted]:
