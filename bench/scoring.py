@@ -14,7 +14,7 @@ from typing import Any
 
 from briefgen import grounding
 from briefgen.dates import date_problem
-from briefgen.schema import Briefing
+from briefgen.schema import Briefing, Position
 
 #: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").
 _FILLER = frozenset({"the", "a", "an", "of", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "pres"})
@@ -176,6 +176,13 @@ def invented_dates(briefing: Briefing, source: str) -> list[str]:
     return [why for why in found if why]
 
 
+def _voices(position: Position, aliases: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Whose words a position gives: its actor's names, and the body it speaks for. BASIL gives
+    an officer's statement to their body ("NAACP" for its president's words)."""
+    own = aliases.get(position.actor, (position.actor,))
+    return (*own, position.speaks_for) if position.speaks_for else own
+
+
 def misattributed(briefing: Briefing, gold: Gold) -> list[str]:
     """Annotated quotes a position gives to someone other than their annotated speaker."""
     aliases = {a.name: (a.name, *a.aliases) for a in briefing.actors}
@@ -184,7 +191,7 @@ def misattributed(briefing: Briefing, gold: Gold) -> list[str]:
         needle = grounding.normalize(text)[0].strip()
         for p in briefing.positions:
             if needle and needle in grounding.normalize(p.evidence.quote)[0]:
-                names = aliases.get(p.actor, (p.actor,))
+                names = _voices(p, aliases)
                 if not any(same_entity(speaker, n) for n in names):
                     wrong.append(f'"{text[:40]}" is {speaker}\'s, given to {p.actor}')
     return wrong
@@ -208,6 +215,8 @@ class ArticleScore:
     found_named_actors: int = 0
     gold_speakers: int = 0
     found_speakers: int = 0
+    #: Gold speakers found among the positions' own actors, the bodies they speak for left out.
+    found_speakers_own: int = 0
     invented_actors: int = 0
     invented_dates: int = 0
     misattributed: int = 0
@@ -258,7 +267,8 @@ def score_article(
     evidence = briefing.evidence()
     actor_names = [n for a in briefing.actors for n in (a.name, *a.aliases)]
     aliases = {a.name: (a.name, *a.aliases) for a in briefing.actors}
-    speaker_names = [n for p in briefing.positions for n in aliases.get(p.actor, (p.actor,))]
+    speaker_names = [n for p in briefing.positions for n in _voices(p, aliases)]
+    own_names = [n for p in briefing.positions for n in aliases.get(p.actor, (p.actor,))]
     actors_missed = missed(gold.main_entities, actor_names)
     named = [g for g in gold.main_entities if named_in(g, source)]
     speakers_missed = missed(gold.quoted_speakers, speaker_names)
@@ -279,6 +289,7 @@ def score_article(
         found_named_actors=len([g for g in named if g not in actors_missed]),
         gold_speakers=len(gold.quoted_speakers),
         found_speakers=len(gold.quoted_speakers) - len(speakers_missed),
+        found_speakers_own=len(gold.quoted_speakers) - len(missed(gold.quoted_speakers, own_names)),
         invented_actors=len(fake_actors),
         invented_dates=len(fake_dates),
         misattributed=len(wrong_speaker),
@@ -346,6 +357,9 @@ def summarize(scores: list[ArticleScore]) -> dict[str, float]:
         ),
         "speaker_recall": (
             sum(s.found_speakers for s in scores) / gold_speakers if gold_speakers else 0.0
+        ),
+        "speaker_recall_own": (
+            sum(s.found_speakers_own for s in scores) / gold_speakers if gold_speakers else 0.0
         ),
         "invented_actors": float(sum(s.invented_actors for s in scores)),
         "invented_dates": float(sum(s.invented_dates for s in scores)),

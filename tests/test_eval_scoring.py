@@ -132,6 +132,22 @@ def test_speaker_found_through_alias_of_position_actor() -> None:
     assert score.actor_recall is None  # nothing to find: not a zero
 
 
+def test_a_body_a_speaker_speaks_for_is_found_and_not_misattributed() -> None:
+    gold = scoring.Gold("a.txt", None, [], ["Senate Democrats"], [("not vote on it", "Democrats")])
+    reid = Actor(name="Harry Reid")
+    spoke = Position(
+        actor="Harry Reid",
+        position="p",
+        evidence=_evidence("We will not vote on it"),
+        speaks_for="Senate Democrats",
+    )
+    score = scoring.score_article("a.txt", _briefing([reid], [spoke]), SOURCE, gold, 1, 1, {})
+    assert (score.speaker_recall, score.found_speakers_own, score.misattributed) == (1.0, 0, 0)
+    alone = spoke.model_copy(update={"speaks_for": None})
+    score = scoring.score_article("a.txt", _briefing([reid], [alone]), SOURCE, gold, 1, 1, {})
+    assert (score.speaker_recall, score.misattributed) == (0.0, 1)
+
+
 def test_grounded_counts_exact_and_normalized_only() -> None:
     reid = Actor(name="Harry Reid")
     positions = [
