@@ -120,6 +120,15 @@ def reader_text(briefing: Briefing, fmt: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_every_format_names_the_body_a_speaker_speaks_for(fmt):
+    briefing = load_fixture()
+    briefing.positions[0].speaks_for = "Harbor Port Authority"
+    text = " ".join(reader_text(briefing, fmt).split())
+    assert "for Harbor Port Authority" in text
+    assert "for Harbor Port Authority" not in " ".join(reader_text(load_fixture(), fmt).split())
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
 def test_no_field_path_reaches_a_reader_in_any_format(fmt):
     briefing = load_fixture()
     briefing.meta.warnings = [
