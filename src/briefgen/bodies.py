@@ -55,9 +55,9 @@ def affiliations(text: str) -> list[str]:
 def with_affiliations(draft: Draft, source: str, room: int = 2) -> tuple[Draft, list[str]]:
     """``draft`` with the :func:`affiliations` its actors leave out, at most ``room``.
 
-    A small model lists the people who speak and forgets the party they speak for: the NAACP
-    story's brief listed Tea Party organisers and no Tea Party. A person's surname counts as
-    listed ("Obama" of "Barack Obama"); one written after an honorific is a person.
+    A small model lists the people who speak and forgets the party they speak for (Tea Party
+    organisers, and no Tea Party). A person's surname counts as listed ("Obama" of "Barack
+    Obama"); one written after an honorific is a person.
     """
     listed = [f.casefold() for a in draft.actors for f in forms_of(a)]
     actors, notes = list(draft.actors), []

@@ -2,9 +2,8 @@
 
 Pure. Actor names as the source writes them, each actor once, people the brief's own summary
 names, no role the text gives another actor, date words the event's own sentence writes, text a
-length bound cut into a foreign script; who said what is for :mod:`briefgen.speakers`. A 1.5B
-model rarely fixed these when asked again, and every re-ask costs a whole answer
-(bench/RESULTS.md, v5).
+length bound cut into a foreign script; who said what is for :mod:`briefgen.speakers`. A small
+model rarely fixes these when asked again, and every re-ask costs a whole answer.
 """
 
 from __future__ import annotations
@@ -76,7 +75,7 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
     A name with a title the text does not use ("Governor Jan Brewer" where the text writes
     "Gov. Jan Brewer") becomes the written form; a second entry for the same actor and a name the
     source never contains are dropped. A small model rarely fixes these when asked again, and
-    code fixes them exactly, so they cost no re-ask (bench/RESULTS.md, v5).
+    code fixes them exactly, so they cost no re-ask.
     """
     kept: list[DraftActor] = []
     renamed: dict[str, str] = {}
@@ -299,9 +298,9 @@ def _actors_from_summary(
 ) -> tuple[list[DraftActor], list[str]]:
     """Add the people the brief's own summary names but its actor list leaves out.
 
-    A small model lists the speakers and forgets the person the story is about ("Perry Goes
-    After Obama" with no Obama among the actors, bench/RESULTS.md v7). Only names the source
-    also writes are added, at most two.
+    A small model lists the speakers and forgets the person a text is about (a summary that
+    says "Perry goes after Obama" and no Obama among the actors). Only names the source also
+    writes are added, at most two.
     """
     # Names, aliases and surnames: "Obama campaign aide Robert Gibbs" does not hold "Obama".
     taken = {f.casefold() for a in actors for f in (a.name, *a.aliases, a.name.split()[-1])}

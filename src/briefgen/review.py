@@ -133,8 +133,8 @@ def check(
     stances request the session makes (:func:`unwritten`); with ``add_speakers`` False (after
     that request) no speaker is added again and its stances are kept as written.
 
-    A small model asked to fix such items mostly dropped them, or made them worse, at the cost
-    of a request each (bench/RESULTS.md, v18): code decides instead.
+    A small model asked to fix such items mostly drops them, or makes them worse, at the cost
+    of a request each: code decides instead.
     """
     draft, renamed, repairs = repair(draft, doc, anchor)
     draft, joined = with_affiliations(draft, doc.text)

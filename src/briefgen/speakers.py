@@ -319,9 +319,8 @@ _SPOKEN_WORDS = 5
 def unquoted_speakers(draft: Draft, source: str) -> list[tuple[DraftActor, int, int]]:
     """Speakers the text quotes by name whom the draft gives no position, with their first words.
 
-    A small model lists the speakers and then gives positions to the first few it meets: the AARP
-    brief quoted no one of the White House, the House-reading brief nobody at all
-    (bench/RESULTS.md, v16). Each quotation of at least five words whose attribution names a
+    A small model lists the speakers and then gives positions to the first few it meets, or to
+    no one at all. Each quotation of at least five words whose attribution names a
     speaker (see :func:`_speaker`) counts; listed actors come first, in the draft's order, then
     people the text names in full, in reading order. Returns ``(speaker, start, end)`` with the
     offsets of the first such quotation, for the caller to ask for a stance.
