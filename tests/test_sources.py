@@ -11,7 +11,7 @@ from conftest import Script, completion
 
 import briefgen
 from briefgen.errors import SourceError
-from briefgen.formats import decode, read_html, sniff
+from briefgen.readers import decode, read_html, sniff
 from briefgen.settings import Settings
 from briefgen.sources import load_source, read_stream
 

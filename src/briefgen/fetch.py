@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import httpx
 
 from briefgen.errors import SourceError
-from briefgen.formats import Kind, sniff
+from briefgen.readers import Kind, sniff
 
 #: Largest response body read; a bigger page is refused, not truncated.
 MAX_FETCH_BYTES = 10 * 1024 * 1024

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from briefgen import formats
+from briefgen import readers
 from briefgen.errors import SourceError
-from briefgen.formats import Kind
+from briefgen.readers import Kind
 from briefgen.schema import SourceInfo
 
 #: Largest source read into memory; beyond it briefgen refuses instead of swapping.
@@ -29,8 +29,6 @@ SUFFIX_KINDS: dict[str, Kind] = {
     ".xhtml": "html",
     ".pdf": "pdf",
 }
-#: Kept for callers of the first release: the suffixes read as plain text.
-TEXT_SUFFIXES = frozenset(s for s, k in SUFFIX_KINDS.items() if k == "text")
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,6 @@ class Source:
     origin: str
     info: SourceInfo = field(default_factory=SourceInfo)
     kind: Kind = "text"
-
-
-def decode(data: bytes, origin: str) -> str:
-    """Bytes to text in any common encoding (see :func:`briefgen.formats.decode`)."""
-    return formats.decode(data, origin)
 
 
 def is_url(location: str | Path) -> bool:
@@ -75,7 +68,7 @@ def _source(
 ) -> Source:
     if not data.strip():
         raise SourceError(f"{origin} is empty: nothing to brief")
-    text, info = formats.read(data, kind, origin, url=url, charset=charset)
+    text, info = readers.read(data, kind, origin, url=url, charset=charset)
     if not text.strip():
         raise SourceError(f"{origin} is empty: nothing to brief")
     return Source(text, origin, info.model_copy(update={"origin": label}), kind)
@@ -86,7 +79,7 @@ def read_stream(
 ) -> Source:
     """Read a source from a binary stream (e.g. standard input); HTML and PDF are recognised."""
     data = _read_capped(stream, origin, max_bytes)
-    return _source(data, formats.sniff(data) or "text", origin, origin)
+    return _source(data, readers.sniff(data) or "text", origin, origin)
 
 
 def load_url(url: str, *, allow_private_urls: bool = False, max_bytes: int | None = None) -> Source:
@@ -142,6 +135,6 @@ def load_source(
             data = _read_capped(fh, origin, max_bytes)
     except OSError as exc:
         raise SourceError(f"cannot read {origin}: {exc.strerror or exc}") from exc
-    if kind == "text" and formats.sniff(data) == "pdf":
+    if kind == "text" and readers.sniff(data) == "pdf":
         kind = "pdf"  # a PDF saved under a text name is still a PDF
     return _source(data, kind, origin, path.name)
