@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import BASIL
+from fake_server import FakeServer, Faults
 
 from briefgen.batch import BatchOptions, Progress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
-from briefgen.fake_server import FakeServer, Faults
 from briefgen.output import remove_temp_files, safe_relative_path
 from briefgen.runreport import Ignored
 from briefgen.settings import Settings

@@ -7,9 +7,7 @@ import json
 import httpx
 import pytest
 from conftest import BASIL
-
-from briefgen.extract import Session
-from briefgen.fake_server import (
+from fake_server import (
     FakeServer,
     Faults,
     answer,
@@ -18,6 +16,8 @@ from briefgen.fake_server import (
     quoted_of,
     source_of,
 )
+
+from briefgen.extract import Session
 from briefgen.review import review, unwritten
 from briefgen.sentences import Document
 from briefgen.settings import Settings
