@@ -567,5 +567,9 @@ def test_basil_articles_brief_and_resume(tmp_path, server):
     out, settings = tmp_path / "out", settings_for(server)
     report = run_batch(files, out, settings, options(tmp_path, jobs=6))
     assert report.ok and report.count("ok") == 12
+    # One draft per article, and a stances request where the check wants a speaker the prompt
+    # did not list: the fake answers the prompt alone.
+    asked = server.chat_requests
+    assert report.requests == asked and 12 <= asked <= 24
     again = run_batch(files, out, settings, options(tmp_path, jobs=6))
-    assert again.count("skipped") == 12 and server.chat_requests == 12
+    assert again.count("skipped") == 12 and server.chat_requests == asked
