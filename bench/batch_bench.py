@@ -18,8 +18,11 @@ import time
 from pathlib import Path
 
 from briefgen.batch import BatchOptions, run_batch
-from briefgen.fake_server import FakeServer, Faults
 from briefgen.settings import Settings
+
+# The fake server is a test double: it lives with the tests, outside the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fake_server import FakeServer, Faults
 
 BASIL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "basil"
 N, LATENCY, JOBS = 100, 0.5, 16

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import BASIL
+from fake_server import FakeServer, Faults
 
 from briefgen.batch import BatchOptions, Progress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
-from briefgen.fake_server import FakeServer, Faults
 from briefgen.output import remove_temp_files, safe_relative_path
 from briefgen.runreport import Ignored
 from briefgen.settings import Settings
@@ -567,5 +567,9 @@ def test_basil_articles_brief_and_resume(tmp_path, server):
     out, settings = tmp_path / "out", settings_for(server)
     report = run_batch(files, out, settings, options(tmp_path, jobs=6))
     assert report.ok and report.count("ok") == 12
+    # One draft per article, and a stances request where the check wants a speaker the prompt
+    # did not list: the fake answers the prompt alone.
+    asked = server.chat_requests
+    assert report.requests == asked and 12 <= asked <= 24
     again = run_batch(files, out, settings, options(tmp_path, jobs=6))
-    assert again.count("skipped") == 12 and server.chat_requests == 12
+    assert again.count("skipped") == 12 and server.chat_requests == asked

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx2
 import openai
 import pytest
+from fake_server import answer, source_of
 
 from briefgen.batch import BatchOptions, run_batch
-from briefgen.fake_server import answer, source_of
 from briefgen.rendering import Format
 from briefgen.sentences import split
 from briefgen.settings import Settings

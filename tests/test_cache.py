@@ -9,12 +9,12 @@ from pathlib import Path
 import openai
 import pytest
 from conftest import SOURCE, Script, completion, draft
+from fake_server import FakeServer
 
 import briefgen
 from briefgen.cache import ResponseCache, request_key
 from briefgen.errors import ExtractionError
 from briefgen.extract import Session
-from briefgen.fake_server import FakeServer
 from briefgen.llm import LLM, tally
 from briefgen.schema import Draft
 from briefgen.settings import Settings

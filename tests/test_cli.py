@@ -495,7 +495,7 @@ def story(tmp_path: Path) -> list[str]:
 
 @pytest.fixture
 def fake_llm():
-    from briefgen.fake_server import FakeServer
+    from fake_server import FakeServer
 
     with FakeServer() as server:
         yield ["--base-url", server.base_url, "--model", "fake-model", "--no-cache"]

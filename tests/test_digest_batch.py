@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from conftest import PLANTED
+from fake_server import FakeServer
 
 from briefgen.batch import BatchOptions
 from briefgen.digest.batch import run_digests
 from briefgen.digest.schema import Digest
 from briefgen.errors import ConfigError, SourceError
-from briefgen.fake_server import FakeServer
 from briefgen.settings import Settings
 
 

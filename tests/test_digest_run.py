@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 from conftest import MERGE, PLANTED, Script, completion
+from fake_server import answer
 
 from briefgen.digest import AsyncDigester, Digest, Digester
 from briefgen.digest.run import require_verified
 from briefgen.errors import ConfigError, UnverifiedError
-from briefgen.fake_server import answer
 from briefgen.settings import Settings
 from briefgen.sources import Source
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import fake_server
 import httpx
 import pytest
-from conftest import BASIL
-
-from briefgen.extract import Session
-from briefgen.fake_server import (
+from conftest import BASIL, SOURCE
+from fake_server import (
     FakeServer,
     Faults,
     answer,
@@ -18,6 +18,9 @@ from briefgen.fake_server import (
     quoted_of,
     source_of,
 )
+from test_layers import runtime_imports
+
+from briefgen.extract import Session
 from briefgen.review import review, unwritten
 from briefgen.sentences import Document
 from briefgen.settings import Settings
@@ -78,10 +81,33 @@ def test_a_draft_passes_the_check_unchanged():
     assert checked.repairs == []
 
 
+def test_a_draft_follows_the_prompt_listed_speakers_and_dated_sentences():
+    request = body(SOURCE)
+    data = json.loads(answer(request)["choices"][0]["message"]["content"])
+    assert [(p["actor"], p["sentence"]) for p in data["positions"]] == [
+        ("Maria Lopez", 3),
+        ("Tom Reed", 5),
+    ]
+    assert data["key_events"] == [{"sentence": 2}]  # the dated sentence, by number alone
+    checked = review(json.dumps(data), Document(SOURCE))
+    assert checked.ok and checked.repairs == []
+
+
+def test_the_fake_takes_nothing_from_the_code_it_stands_in_for():
+    # A double that asked the checks what to answer would share their bugs and hide them.
+    imported = runtime_imports(Path(fake_server.__file__))
+    assert {name for name in imported if name.startswith("briefgen")} <= {"briefgen.schema"}
+
+
 @pytest.mark.skipif(not BASIL.is_dir(), reason="the BASIL articles are not on this machine")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the check wants speakers the prompt does not list: quoted but unlisted, listed at "
+    "another sentence, or named by the draft's summary (about 1 article in 7)",
+)
 def test_a_draft_for_a_real_article_needs_no_stances_request():
-    # Like a good model, it gives every speaker the text quotes a position (as many as fit):
-    # the batch benchmark's extra calls then come from its faults alone.
+    # A draft that gives every speaker the prompt lists a position should leave the check no
+    # speaker to add: the batch benchmark's extra calls then come from its faults alone.
     for path in sorted(BASIL.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         request = body(text)

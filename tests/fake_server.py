@@ -1,9 +1,21 @@
 """A fake OpenAI-compatible chat server on loopback, with latency and fault injection.
 
-Used by tests and benchmarks, never by a real run. Each answer is a schema-valid draft citing
-sentences of the request's own numbered ``<source>`` block, unless the server is told to
-misbehave: 429 with ``Retry-After``, 5xx, dropped connections, a non-JSON body, an answer that is
-not valid JSON, or an answer citing a sentence the source does not have.
+A test double, used by tests and benchmarks, never by a real run. It answers from the request's
+own text by simple rules of its own, and from the schema (the contract), never from the code that
+checks answers: a double built on the code under test would share its bugs and hide them. Each
+answer is a schema-valid draft citing sentences of the request's numbered ``<source>`` block,
+unless the server is told to misbehave: 429 with ``Retry-After``, 5xx, dropped connections, a
+non-JSON body, an answer that is not valid JSON, or an answer citing a sentence the source does
+not have.
+
+What a draft holds, read off the prompt:
+
+- title and source title: the first sentence; summary: the second;
+- actors: the first capitalised word of the text, then each person the prompt lists as quoted;
+- positions: one per listed person, citing the sentence listed beside them;
+- key_events: the sentences the prompt lists as dated (not the headline, at most three), else
+  the first sentence; only their numbers, as the schema asks;
+- open_questions: one, citing the third sentence.
 """
 
 from __future__ import annotations
@@ -22,18 +34,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from briefgen.repair import gist
-from briefgen.review import check
 from briefgen.schema import MAX_ACTORS, MAX_POSITIONS, Draft, DraftSource
-from briefgen.sentences import Document, Sentence
 
 MODEL = "fake-model"
 _SOURCE = re.compile(r"<source>\n(.*)\n</source>", re.DOTALL)
 _LINE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 _QUOTED = re.compile(r"^People the text quotes\b.*(?:\n- .*)*", re.MULTILINE)
 _QUOTED_PERSON = re.compile(r"^- (.+?) \[(\d+)\]:", re.MULTILINE)
+_DATED = re.compile(r"^Sentences that give a date: .*$", re.MULTILINE)
+_NUMBER = re.compile(r"\[(\d+)\]")
 _NAME = re.compile(r"\b[A-Z][a-z]{2,30}\b")
 _NUMBERED = re.compile(r"^\d+\. ", re.MULTILINE)
+#: Events most drafts list: enough to exercise the checks, few enough to read in a failure.
+_EVENTS = 3
 
 
 @dataclass(frozen=True)
@@ -80,15 +93,44 @@ def source_of(body: dict[str, Any]) -> str:
 
 
 def quoted_of(body: dict[str, Any]) -> str:
-    """The prompt's line naming the people the text quotes, or ""."""
+    """The prompt's lines naming the people the text quotes, or ""."""
     return _found(body, _QUOTED, 0)
 
 
-def numbered_of(source: str) -> Document:
-    """The prompt's numbered sentences as a document of their own, numbers kept.
+def dated_of(body: dict[str, Any]) -> str:
+    """The prompt's line listing the sentences that give a date, or ""."""
+    return _found(body, _DATED, 0)
 
-    Sentences of one paragraph are joined by a space, paragraphs by a blank line, so attribution
-    reads them as the source has them.
+
+@dataclass(frozen=True)
+class Line:
+    """One numbered sentence of the prompt: its number, span in the joined text, paragraph."""
+
+    number: int
+    start: int
+    end: int
+    paragraph: int
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """The prompt's numbered sentences joined back into a text, numbers kept."""
+
+    text: str
+    sentences: tuple[Line, ...]
+
+    def words(self, number: int) -> str:
+        return next((s.of(self.text) for s in self.sentences if s.number == number), "")
+
+
+def numbered_of(source: str) -> Numbered:
+    """The prompt's numbered sentences, read back with their numbers and paragraphs.
+
+    Sentences of one paragraph are joined by a space, paragraphs by a blank line, as the source
+    has them.
     """
     text, found, paragraph = "", [], 0
     for block in source.split("\n\n"):
@@ -100,10 +142,10 @@ def numbered_of(source: str) -> Document:
         for i, (number, words) in enumerate(lines):
             if i:
                 text += " "
-            found.append(Sentence(int(number), len(text), len(text) + len(words), paragraph))
+            found.append(Line(int(number), len(text), len(text) + len(words), paragraph))
             text += words
         paragraph += 1
-    return Document(text, found)
+    return Numbered(text, tuple(found))
 
 
 @cache
@@ -114,12 +156,15 @@ def _max_len(model: type[BaseModel], name: str) -> int:
     return min(int(o.get("maxLength", 10_000)) for o in options if o.get("type") == "string")
 
 
-def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[str, Any]:
+def draft_for(
+    source: str, *, grounded: bool = True, quoted: str = "", dated: str = ""
+) -> dict[str, Any]:
     """A schema-valid draft of the numbered ``source`` (a prompt's ``<source>`` block).
 
-    Like a good model, it gives a position to each person the prompt's ``quoted`` line names
-    ("- Maria Lopez [3]: ..." under "People the text quotes"), citing the sentence named there. With
-    ``grounded=False`` its event cites a sentence number the source does not have.
+    Like a good model, it gives a position to each person the prompt's ``quoted`` lines name
+    ("- Maria Lopez [3]: ..." under "People the text quotes"), citing the sentence named there,
+    and lists as events the sentences the prompt's ``dated`` line names ('[2] "March 4"; ...').
+    With ``grounded=False`` its first event cites a sentence number the source does not have.
     """
     doc = numbered_of(source)
     numbers = [s.number for s in doc.sentences] or [1]
@@ -127,22 +172,23 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "Untitled")
     names = _NAME.findall(text)
     name = names[0] if names else text.split()[0][:60] if text.split() else "Nobody"
-    people = _QUOTED_PERSON.findall(quoted)[:MAX_POSITIONS]
+    people = [(who, int(n)) for who, n in _QUOTED_PERSON.findall(quoted)][:MAX_POSITIONS]
+    dates = {int(n) for n in _NUMBER.findall(dated)}
 
     def pick(i: int) -> int:
         return numbers[i % len(numbers)]
 
-    dated = [s for s in doc.sentences if s.number != 1 and s.number in doc.dated][:3]
-
-    title = first_line[: _max_len(Draft, "title")]
+    events = [n for n in numbers if n != 1 and n in dates][:_EVENTS] or numbers[:1]
     actors: list[dict[str, Any]] = [
         {"name": name, "kind": "other", "role": "named in the source", "aliases": []}
     ]
     actors += [
-        {"name": who, "kind": "person", "role": "quoted", "aliases": []} for who, _ in people
+        {"name": who, "kind": "person", "role": "quoted", "aliases": []}
+        for who, _ in people
+        if who != name
     ]
     draft: dict[str, Any] = {
-        "title": title,
+        "title": first_line[: _max_len(Draft, "title")],
         "summary": (doc.words(pick(1)) or "Nothing.")[: _max_len(Draft, "summary")],
         "source": {
             "title": first_line[: _max_len(DraftSource, "title")],
@@ -152,34 +198,14 @@ def draft_for(source: str, *, grounded: bool = True, quoted: str = "") -> dict[s
         },
         "actors": actors[:MAX_ACTORS],
         "positions": [
-            {"actor": who, "sentence": int(n), "stance": f"{who} says this."} for who, n in people
+            {"actor": who, "sentence": n, "stance": f"{who} says this."} for who, n in people
         ],
-        # Like a good model: the sentences the text dates (or the first), in their own words.
-        "key_events": [
-            {"sentence": s.number, "date_text": doc.dated.get(s.number), "description": gist(words)}
-            for s in (dated or doc.sentences[:1])
-            for words in [s.of(text)]
-        ],
+        # The schema asks only for each event's sentence: code reads its date and words.
+        "key_events": [{"sentence": n} for n in events],
         "open_questions": [{"question": "What happens next?", "sentence": pick(2)}],
     }
     if not grounded:
         draft["key_events"][0]["sentence"] = numbers[-1] + 1000
-    # Like a good model, also a position for every other speaker the text quotes by name (those
-    # the check would add to this draft, asking for their stances), with its stance written; read
-    # again until the check adds no one (a speaker moved to another can leave a third unheard).
-    for _ in range(3):
-        checked = check(Draft.model_validate(draft), doc)
-        assert checked.draft is not None
-        kept = [p for p in checked.draft.positions if p.stance.strip()]
-        added = [p for p in checked.draft.positions if not p.stance.strip()]
-        if not added:
-            break
-        new = {p.actor for p in added} - {a["name"] for a in draft["actors"]}
-        draft["actors"] = [a.model_dump() for a in checked.draft.actors if a.name not in new]
-        draft["actors"] += [a.model_dump() for a in checked.draft.actors if a.name in new]
-        draft["actors"] = draft["actors"][:MAX_ACTORS]
-        draft["positions"] = [p.model_dump() for p in kept]
-        draft["positions"] += [{**p.model_dump(), "stance": f"{p.actor} says this."} for p in added]
     return draft
 
 
@@ -246,7 +272,9 @@ def answer(body: dict[str, Any], *, grounded: bool = True, valid: bool = True) -
     elif wanted == "DraftMerge":
         data = merge_for(body)
     else:
-        data = draft_for(source_of(body), grounded=grounded, quoted=quoted_of(body))
+        data = draft_for(
+            source_of(body), grounded=grounded, quoted=quoted_of(body), dated=dated_of(body)
+        )
     content = json.dumps(data, ensure_ascii=False)
     return completion(body, content if valid else content[: len(content) // 2])
 
