@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from briefgen.batch import BatchOptions, Progress, effective_jobs, exclusive, settings_digest
+from briefgen.batch.run import BatchOptions, Progress, effective_jobs, exclusive, settings_digest
 from briefgen.costs import cost_usd
 from briefgen.digest.render import render_digest
 from briefgen.digest.run import AsyncDigester

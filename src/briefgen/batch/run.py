@@ -199,7 +199,7 @@ class RunState:
 def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
     """Every file a run over ``jobs`` may write under ``outdir``: the briefs in any format,
     their run state, the index, the report and the Batch API's saved batch id."""
-    from briefgen.batch_api import STATE_NAME
+    from briefgen.batch.provider import STATE_NAME
 
     state = RunState(outdir)
     files = [outdir / INDEX_NAME, outdir / INDEX_HTML_NAME, outdir / REPORT_NAME]
@@ -481,7 +481,7 @@ async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> 
         # Always there for its 429 gate, which slows every worker when one is rate limited.
         conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
         if options.via == "batch-api":
-            from briefgen.batch_api import brief_via_batch_api
+            from briefgen.batch.provider import brief_via_batch_api
 
             await brief_via_batch_api(run, todo)
             return

@@ -29,7 +29,7 @@ from briefgen.output import write_atomic
 from briefgen.schema import Briefing, Usage
 
 if TYPE_CHECKING:
-    from briefgen.batch import Job, _Run
+    from briefgen.batch.run import Job, _Run
 
 ENDPOINT = "/v1/chat/completions"
 STATE_NAME = "batch-api.json"
