@@ -1,5 +1,13 @@
-"""Brief every supported file under a folder: concurrent, rate-limited, resumable, lossless."""
+"""Batch runs: brief every supported file under a folder, resumably.
 
-from briefgen.batch.run import BatchOptions, Progress, arun_batch, run_batch
+- :mod:`~briefgen.batch.brief`: the entry, :func:`run_batch`: plan, brief, write the index.
+- :mod:`~briefgen.batch.run`: what every run shares: options, jobs, state, :class:`Run`.
+- :mod:`~briefgen.batch.live`: live requests over a bounded pool of workers.
+- :mod:`~briefgen.batch.provider`: the provider's Batch API, replayed through the same
+  briefing sessions as a live run.
+"""
 
-__all__ = ["BatchOptions", "Progress", "arun_batch", "run_batch"]
+from briefgen.batch.brief import arun_batch, run_batch
+from briefgen.batch.run import BatchOptions, Job, Progress, Run
+
+__all__ = ["BatchOptions", "Job", "Progress", "Run", "arun_batch", "run_batch"]

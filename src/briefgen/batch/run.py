@@ -1,50 +1,30 @@
-"""Brief every supported file under a folder: concurrent, rate-limited, resumable, lossless.
+"""What a batch run shares however it briefs, live or through a provider's Batch API.
 
-A run plans first (load each source, skip those whose content and settings are unchanged), then
-opens ONE LLM connection (one embedded server for the whole run) and briefs the rest with a
-bounded pool of workers. Each brief is written atomically, then a per-source state file records
-that it is done, so a run killed at any moment resumes where it stopped. One bad source never
-stops the others; ``index.md`` (and ``index.html`` beside HTML briefs) and ``report.json`` are
-written at the end, even on interrupt. Besides its own state under ``.briefgen/``, a run deletes
-only the temp files a killed run left beside the files it writes.
-
-A run without an OUTDIR writes nothing at all: it hands each brief to ``on_brief`` as it is made
-(the CLI's JSON Lines on standard output), and briefs every source, as there is no record of
-an earlier run to skip by.
+Its options, its jobs (one a source file), the fingerprints that say a brief is up to date, the
+per-source ``done`` records, the lock on OUTDIR, and :class:`Run`: the state of one run, which
+plans it, writes each finished brief and records how every source went.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
-from briefgen.discovery import (
-    INDEX_HTML_NAME,
-    INDEX_NAME,
-    REPORT_NAME,
-    STATE_DIR,
-    check_layout,
-    find,
-    nothing_to_brief,
-)
+from briefgen.discovery import INDEX_HTML_NAME, INDEX_NAME, REPORT_NAME, STATE_DIR, find
 from briefgen.errors import BriefgenError, ConfigError
-from briefgen.extract import AsyncBriefer
 from briefgen.limits import RunLimiter
-from briefgen.llm import AsyncClient, Connection, tally
-from briefgen.output import ensure_folder, remove_temp_files, write_atomic
+from briefgen.output import write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.rendering import FORMATS, Format, prepare, render
+from briefgen.rendering import Format, prepare, render
 from briefgen.runreport import (
     Briefed,
     Ignored,
@@ -60,6 +40,9 @@ from briefgen.schema import Briefing, Usage
 from briefgen.settings import Settings
 from briefgen.sources import Source, load_source
 from briefgen.version import version
+
+if TYPE_CHECKING:
+    from briefgen.llm import Connection
 
 log = logging.getLogger(__name__)
 
@@ -167,47 +150,39 @@ def fingerprint(text: str, digest: str) -> str:
 
 
 class RunState:
-    """Per-source ``done`` records under ``OUTDIR/.briefgen/state``; written after the outputs."""
+    """Per-item ``done`` records under ``OUTDIR/.briefgen/<folder>``, written after the outputs.
 
-    def __init__(self, outdir: Path) -> None:
-        self.root = outdir / STATE_DIR / "state"
+    A record holds the item's fingerprint: an item whose fingerprint changed, or one of whose
+    outputs is gone, is not done. Briefs keep theirs in ``state``, digests in ``digests``.
+    """
 
-    def path(self, job: Job) -> Path:
-        """Where ``job``'s done record goes."""
-        return self.root / f"{job.stem}.json"
+    def __init__(self, outdir: Path, folder: str = "state") -> None:
+        self.outdir = outdir
+        self.root = outdir / STATE_DIR / folder
 
-    def is_done(self, job: Job, formats: Sequence[Format], outdir: Path) -> Summary | None:
-        """The stored summary when the job's fingerprint matches and every output exists."""
+    def path(self, name: str | PurePosixPath) -> Path:
+        """Where the done record of the item ``name`` (its output path, no extension) goes."""
+        return self.root / f"{name}.json"
+
+    def done(
+        self, name: str | PurePosixPath, fingerprint: str, outputs: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """The stored record when its fingerprint matches and every output (under OUTDIR)
+        exists; None when the item must be made again."""
         try:
-            data = json.loads(self.path(job).read_text("utf-8"))
+            data = json.loads(self.path(name).read_text("utf-8"))
         except (OSError, ValueError):
             return None
-        if data.get("fingerprint") != job.fingerprint:
+        if data.get("fingerprint") != fingerprint:
             return None
-        outputs = [output_name(job, fmt) for fmt in formats]
-        if not all((outdir / o).is_file() for o in outputs):
+        if not all((self.outdir / o).is_file() for o in outputs):
             return None
-        job.result.outputs = outputs
-        return Summary(**data["summary"])
+        return dict(data)
 
-    def mark_done(self, job: Job, summary: Summary) -> None:
-        data = {"fingerprint": job.fingerprint, "source": job.name, "summary": asdict(summary)}
-        state = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        write_atomic(self.path(job), state, durable=False)  # lost state only means a redo
-
-
-def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
-    """Every file a run over ``jobs`` may write under ``outdir``: the briefs in any format,
-    their run state, the index, the report and the Batch API's saved batch id."""
-    from briefgen.batch.provider import STATE_NAME
-
-    state = RunState(outdir)
-    files = [outdir / INDEX_NAME, outdir / INDEX_HTML_NAME, outdir / REPORT_NAME]
-    files.append(outdir / STATE_DIR / STATE_NAME)
-    for job in jobs:
-        files.append(state.path(job))
-        files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
-    return files
+    def mark_done(self, name: str | PurePosixPath, record: dict[str, Any]) -> None:
+        """Record the item as done; ``record`` holds its ``fingerprint``."""
+        state = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        write_atomic(self.path(name), state, durable=False)  # lost state only means a redo
 
 
 def output_name(job: Job, fmt: Format) -> str:
@@ -216,7 +191,7 @@ def output_name(job: Job, fmt: Format) -> str:
 
 
 @contextlib.contextmanager
-def _heap_frozen() -> Iterator[None]:
+def heap_frozen() -> Iterator[None]:
     """Keep the objects that exist when a run starts out of the cycle collector until it ends.
 
     The imported modules (the SDK's types alone are ~600k objects) are alive for good, yet a
@@ -256,8 +231,16 @@ def exclusive(outdir: Path) -> Iterator[None]:
         yield
 
 
-class _Run:
-    """The mutable state of one run, shared by its workers."""
+class Run:
+    """The state of one run, shared by its workers whichever way they brief.
+
+    Args:
+        outdir: where briefs and the run's record go; None writes nothing (see ``on_brief``).
+        settings: the LLM backend, model and budgets.
+        options: how the batch runs.
+        on_progress: told of a :class:`Progress` snapshot after every settled source.
+        on_brief: told of every source this run briefs or fails, once settled.
+    """
 
     def __init__(
         self,
@@ -275,9 +258,15 @@ class _Run:
         self.state = RunState(outdir) if outdir is not None else None
         self.report = RunReport(outdir=str(outdir or ""), via=options.via)
         self.conn: Connection | None = None
-        self.briefer: AsyncBriefer | None = None
-        #: Where finished briefs get written, each by a task of its own.
-        self.writers: asyncio.TaskGroup | None = None
+
+    def attach(self, conn: Connection) -> None:
+        """Brief over ``conn``: the run's response cache and rate limits go on its LLM."""
+        options = self.options
+        self.conn = conn
+        self.report.backend, self.report.model = conn.backend, conn.model
+        conn.llm.cache = ResponseCache(options.cache_dir) if options.cache_dir else None
+        # Always there for its 429 gate, which slows every worker when one is rate limited.
+        conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
 
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
@@ -299,14 +288,23 @@ class _Run:
                 job.result.error = f"cannot read {job.name}: {type(exc).__name__}: {exc}"
                 continue
             job.fingerprint = fingerprint(job.source.text, digest)
-            summary = None
-            if not self.options.force and self.state is not None and self.outdir is not None:
-                summary = self.state.is_done(job, self.options.formats, self.outdir)
+            summary = None if self.options.force else self.up_to_date(job)
             if summary is not None:
                 job.result.status, job.result.summary = "skipped", summary
             else:
                 todo.append(job)
         return todo
+
+    def up_to_date(self, job: Job) -> Summary | None:
+        """The stored summary when ``job``'s brief is up to date in every format."""
+        if self.state is None:
+            return None
+        outputs = [output_name(job, fmt) for fmt in self.options.formats]
+        record = self.state.done(job.stem, job.fingerprint, outputs)
+        if record is None:
+            return None
+        job.result.outputs = outputs
+        return Summary(**record["summary"])
 
     def finish(self, job: Job, briefing: Briefing, spent: Usage) -> None:
         """Write every format atomically, then record the source as done."""
@@ -323,7 +321,8 @@ class _Run:
                 result.outputs.append(name)
         summary = Summary.of(briefing)
         if self.state is not None:
-            self.state.mark_done(job, summary)
+            record = {"fingerprint": job.fingerprint, "source": job.name}
+            self.state.mark_done(job.stem, {**record, "summary": asdict(summary)})
         result.status, result.summary, result.usage = "ok", summary, spent
         result.cost_usd = self.cost(spent)
 
@@ -344,68 +343,11 @@ class _Run:
             batch=self.options.via == "batch-api",
         )
 
-    async def brief(self, job: Job) -> None:
-        """Brief one source over the shared connection, recording whatever happens.
-
-        The finished brief is written by a task of its own, so this worker's next request goes
-        out first and the writes happen while it waits on the LLM.
-        """
-        assert job.source is not None and self.briefer is not None
-        result, started = job.result, time.monotonic()
-        briefing = None
-        with tally() as spent:
-            try:
-                briefing = await self.briefer.brief(job.source.text, info=job.source.info)
-                result.attempts = briefing.meta.attempts
-            except ConfigError:
-                raise  # a bad key or model fails every source alike: stop the run
-            except BriefgenError as exc:
-                result.status, result.error = "failed", str(exc)
-                result.attempts = getattr(exc, "attempts", 0)
-            except Exception as exc:  # one source's bug must not stop the others
-                result.status, result.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
-            finally:
-                result.requests = spent.requests
-        if briefing is None:
-            result.usage, result.cost_usd = spent.spent, self.cost(spent.spent)
-            log.info("%s: failed: %s", job.name, result.error)
-            self.done(job, started)
-        elif self.writers is not None:
-            self.writers.create_task(self.write(job, briefing, spent.spent, started))
-        else:
-            await self.write(job, briefing, spent.spent, started)
-
-    async def write(self, job: Job, briefing: Briefing, spent: Usage, started: float) -> None:
-        """Write a finished brief (in a thread: renders and fsyncs) and record the source."""
-        try:
-            await asyncio.to_thread(self.finish, job, briefing, spent)
-        except Exception as exc:  # a full disk fails this source, not the run
-            job.result.status = "failed"
-            job.result.error = f"cannot write the brief: {type(exc).__name__}: {exc}"
-            job.result.usage, job.result.cost_usd = spent, self.cost(spent)
-            log.info("%s: %s", job.name, job.result.error)
-            self.done(job, started)
-            return
-        log.info("%s: briefed in %.1f s", job.name, time.monotonic() - started)
-        self.done(job, started, briefing)
-
-    def done(self, job: Job, started: float, briefing: Briefing | None = None) -> None:
-        job.result.seconds = round(time.monotonic() - started, 3)
-        self.settled(job, briefing)
-
     def settled(self, job: Job, briefing: Briefing | None = None) -> None:
         """``job`` is finished, briefed (``briefing``) or failed: tell the caller."""
         if self.on_brief is not None:
             self.on_brief(Briefed(job.path, job.result, briefing))
         self.progress(job.name)
-
-    async def work(self, queue: asyncio.Queue[Job]) -> None:
-        while True:
-            try:
-                job = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            await self.brief(job)
 
     def write_summary(self) -> None:
         out = self.outdir
@@ -422,127 +364,3 @@ def effective_jobs(options: BatchOptions, settings: Settings) -> int:
     if settings.backend == "embedded":
         return 1
     return max(1, options.jobs or DEFAULT_JOBS)
-
-
-async def arun_batch(
-    inputs: Sequence[str | Path],
-    outdir: str | Path | None,
-    settings: Settings | None = None,
-    options: BatchOptions | None = None,
-    *,
-    client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-    on_brief: Callable[[Briefed], None] | None = None,
-) -> RunReport:
-    """Brief every supported file under ``inputs`` into ``outdir``; see :func:`run_batch`."""
-    settings = settings or Settings.load()
-    options = options or BatchOptions()
-    out = Path(outdir) if outdir is not None else None
-    if out is None and options.via == "batch-api":
-        raise ConfigError("--via batch-api keeps its batch in OUTDIR to resume: give -o OUTDIR")
-    if out is not None:
-        check_layout(inputs, out)
-    jobs, ignored = discover(inputs, out)
-    if not jobs:
-        raise nothing_to_brief(inputs, ignored)
-    if out is not None:
-        ensure_folder(out)
-    started = time.monotonic()
-    lock = exclusive(out) if out is not None else contextlib.nullcontext()
-    with lock, _heap_frozen():
-        if out is not None:
-            # Debris of a run killed mid-write, beside the files this run writes, and only there.
-            remove_temp_files(own_files(out, jobs))
-        run = _Run(out, settings, options, on_progress, on_brief)
-        run.report.ignored = ignored
-        run.report.results = [j.result for j in jobs]
-        try:
-            todo = await asyncio.to_thread(run.plan, jobs)
-            run.progress()
-            for job in jobs:
-                if job.result.status == "failed":  # unreadable: settled before any request
-                    run.settled(job)
-            if todo:
-                await _brief_all(run, todo, client)
-        finally:
-            run.report.seconds = time.monotonic() - started
-            run.write_summary()
-    return run.report
-
-
-async def _brief_all(run: _Run, todo: list[Job], client: AsyncClient | None) -> None:
-    options = run.options
-    async with AsyncBriefer(run.settings, client=client) as briefer:
-        conn = briefer.connection
-        assert conn is not None
-        run.conn, run.briefer = conn, briefer
-        run.report.backend, run.report.model = conn.backend, conn.model
-        conn.llm.cache = ResponseCache(options.cache_dir) if options.cache_dir else None
-        # Always there for its 429 gate, which slows every worker when one is rate limited.
-        conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
-        if options.via == "batch-api":
-            from briefgen.batch.provider import brief_via_batch_api
-
-            await brief_via_batch_api(run, todo)
-            return
-        queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in todo:
-            queue.put_nowait(job)
-        count = min(effective_jobs(options, run.settings), len(todo))
-        try:
-            async with asyncio.TaskGroup() as group:
-                run.writers = group
-                # Renderers and the price table load while the first requests wait on the
-                # LLM, not after them: else every first-round brief waits on them in turn.
-                group.create_task(asyncio.to_thread(run.prepare))
-                for _ in range(count):
-                    group.create_task(run.work(queue))
-        except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here
-            raise failed.exceptions[0] from None
-
-
-def run_batch(
-    inputs: Sequence[str | Path],
-    outdir: str | Path | None,
-    settings: Settings | None = None,
-    options: BatchOptions | None = None,
-    *,
-    client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-    on_brief: Callable[[Briefed], None] | None = None,
-) -> RunReport:
-    """Brief every supported file under ``inputs`` into ``outdir``, resumably.
-
-    Args:
-        inputs: folders (searched recursively, hidden entries skipped) and/or files.
-        outdir: where briefs, ``index.md`` (and ``index.html`` with HTML briefs),
-            ``report.json`` and the run state go. None writes nothing: every source is
-            briefed and handed to ``on_brief`` (``options.formats`` is then ignored).
-        settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
-        options: concurrency, rate limits, formats, cache, ``force``, ``via``.
-        client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.
-        on_progress: called with a :class:`Progress` after each source (never prints itself).
-        on_brief: called with each source this run briefs or fails (a
-            :class:`~briefgen.runreport.Briefed`: its path, result and brief, None if it
-            failed) in the order they finish, after its files are written; sources that
-            cannot be read come first. From the run's event loop, one call at a time.
-
-    Returns:
-        The run report; ``report.ok`` is True only when every source succeeded or was skipped.
-
-    Raises:
-        ConfigError: the LLM rejects the key or model; OUTDIR is busy, unusable, or unsafe
-            beside the sources (see :mod:`briefgen.discovery` for the safe layouts).
-        SourceError: ``inputs`` hold no source file at all; nothing was written.
-    """
-    return asyncio.run(
-        arun_batch(
-            inputs,
-            outdir,
-            settings,
-            options,
-            client=client,
-            on_progress=on_progress,
-            on_brief=on_brief,
-        )
-    )
