@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from briefgen.batch import BatchOptions, run_batch
+from briefgen import BatchOptions, run_batch
 from briefgen.fake_server import FakeServer, Faults
 from briefgen.settings import Settings
 
