@@ -55,16 +55,16 @@ class _Replay:
     attempts: int = 0
 
 
-class Unanswered(ExtractionError):
+class _Unanswered(ExtractionError):
     """A request no batch has answered yet: the part that sent it waits for the next round."""
 
 
 class ReplayBriefer(AsyncBriefer):
     """Briefs from answers at hand: the response cache first, then the run's batch answers.
 
-    Every brief takes the normal briefing path; a request neither holds is noted in
-    the replay's ``needed`` and ends its part with :class:`Unanswered`, so a long source's other
-    parts still go up in the same batch.
+    Every brief takes the normal briefing path; a request neither holds is noted in the
+    replay's ``needed`` and ends its part as a failed one would, so the flow goes on to the
+    next part and a long source's parts all go up in the same batch.
 
     Args:
         settings: the LLM backend, model and budgets.
@@ -79,6 +79,7 @@ class ReplayBriefer(AsyncBriefer):
         self.store = store
         #: Keys a batch answered in this run: their tokens count.
         self.fresh: set[str] = set()
+        #: The source being replayed: sources are replayed one at a time.
         self._replay = _Replay()
 
     def answered(self, key: str, body: dict[str, Any]) -> None:
@@ -105,6 +106,7 @@ class ReplayBriefer(AsyncBriefer):
         return out
 
     async def ask(self, session: Session) -> Reply:
+        """The stored answer to ``session``'s next request, or _Unanswered."""
         conn = self.connection
         assert conn is not None
         llm, out = conn.llm, self._replay
@@ -115,7 +117,7 @@ class ReplayBriefer(AsyncBriefer):
             reply = llm.reply(data, cache_key=key)
         else:
             out.needed[key] = llm.request_body(session.next_messages, session.next_schema)
-            raise Unanswered("waiting for the Batch API's answer")
+            raise _Unanswered("waiting for the Batch API's answer")
         if key in self.fresh:
             out.spent, out.requests = out.spent + reply.usage, out.requests + 1
         out.attempts += 1

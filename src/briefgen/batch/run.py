@@ -11,7 +11,6 @@ import contextlib
 import gc
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,8 +42,6 @@ from briefgen.version import version
 
 if TYPE_CHECKING:
     from briefgen.llm import Connection
-
-log = logging.getLogger(__name__)
 
 #: Workers against a remote server when --jobs is not given.
 DEFAULT_JOBS = 8
