@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from briefgen.batch import BatchOptions, run_batch
+from briefgen import BatchOptions, run_batch
 from briefgen.settings import Settings
 
 # The fake server is a test double: it lives with the tests, outside the installed package.

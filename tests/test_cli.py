@@ -338,7 +338,7 @@ def test_bad_rate_limits_are_one_line_before_any_source_is_read(
     def no_reading(*args: object, **kwargs: object) -> None:
         raise AssertionError("a source was read")
 
-    monkeypatch.setattr("briefgen.batch.load_source", no_reading)
+    monkeypatch.setattr("briefgen.batch.run.load_source", no_reading)
     assert cli.main([str(news), "-o", str(tmp_path / "out"), *flag, *NO_LLM]) == 2
     _one_line(capsys, f"{flag[0][2:]} must be a number above 0")
 

@@ -71,6 +71,16 @@ def test_the_digests_pure_modules_never_reach_the_llm() -> None:
         assert not (importers(module) & pure), module
 
 
+def test_batch_runners_share_the_run_and_never_import_each_other() -> None:
+    # batch/run.py is what every way of briefing a batch shares; the entry picks a runner.
+    assert importers("briefgen.batch.provider") <= {"batch/brief.py"}
+    assert importers("briefgen.batch.live") <= {"batch/brief.py", "digest/batch.py"}
+    assert importers("briefgen.batch.brief") <= {"batch/__init__.py"}
+    for path in (PACKAGE / "batch").glob("*.py"):
+        if path.name != "__init__.py":  # the package's names are for callers outside it
+            assert "briefgen.batch" not in runtime_imports(path), path.name
+
+
 def test_library_never_prints_or_exits() -> None:
     for path in modules():
         if path.name in COMMAND_LINE:

@@ -16,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from briefgen.batch import BatchOptions, arun_batch, run_batch
     from briefgen.digest import AsyncDigester, Digest, Digester
     from briefgen.digest.render import render_digest
     from briefgen.errors import (
@@ -48,6 +49,7 @@ __all__ = [
     "Actor",
     "AsyncBriefer",
     "AsyncDigester",
+    "BatchOptions",
     "Briefer",
     "BriefgenError",
     "Briefing",
@@ -69,6 +71,7 @@ __all__ = [
     "TruncatedError",
     "UnverifiedError",
     "agenerate_brief",
+    "arun_batch",
     "generate_brief",
     "load_source",
     "locate",
@@ -76,6 +79,7 @@ __all__ = [
     "render_digest",
     "render_json",
     "render_markdown",
+    "run_batch",
 ]
 
 #: Where each public name lives.
@@ -105,6 +109,7 @@ _HOMES = {
     **dict.fromkeys(("Source", "load_source"), "sources"),
     **dict.fromkeys(("AsyncDigester", "Digest", "Digester"), "digest"),
     "render_digest": "digest.render",
+    **dict.fromkeys(("BatchOptions", "arun_batch", "run_batch"), "batch"),
 }
 
 # A library logs and lets the application decide where records go: without a handler of its

@@ -473,12 +473,23 @@ class AsyncBriefer(_BrieferBase):
             step = _send(flow, outcome)
         return step
 
+    async def ask(self, session: Session) -> Reply:
+        """Send ``session``'s next request and return the answer.
+
+        The one place this briefer gets answers: the Batch API run overrides it to answer
+        from the batch's results (:mod:`briefgen.batch.provider`), so its briefs go through
+        every step and guard of this class.
+        """
+        conn = self.connection
+        assert conn is not None
+        return await conn.llm.acomplete(session.next_messages, session.next_schema)
+
     async def _run(self, session: Session, sent: int) -> Briefing:
         conn = self.connection
         assert conn is not None
         while True:
             number, started = self._asking(session, sent), time.monotonic()
-            reply = await conn.llm.acomplete(session.next_messages, session.next_schema)
+            reply = await self.ask(session)
             self._answered(number, reply, started)
             done = session.feed(reply, backend=conn.backend, model=conn.model)
             if done is not None:

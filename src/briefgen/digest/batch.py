@@ -23,13 +23,21 @@ from urllib.parse import quote
 
 import jinja2
 
-from briefgen.batch import BatchOptions, Progress, effective_jobs, exclusive, settings_digest
+from briefgen.batch.live import pool
+from briefgen.batch.run import (
+    BatchOptions,
+    Progress,
+    RunState,
+    effective_jobs,
+    exclusive,
+    settings_digest,
+)
 from briefgen.costs import cost_usd
 from briefgen.digest.render import render_digest
 from briefgen.digest.run import AsyncDigester
 from briefgen.digest.schema import MAX_SOURCES, MIN_SOURCES, Digest
 from briefgen.digest.stories import Entry, Grouping, group, read_grouping
-from briefgen.discovery import INDEX_NAME, REPORT_NAME, STATE_DIR, Found, check_layout, find
+from briefgen.discovery import INDEX_NAME, REPORT_NAME, Found, check_layout, find
 from briefgen.errors import BriefgenError, ConfigError, SourceError
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient
@@ -148,7 +156,7 @@ class _Run:
     ) -> None:
         self.outdir, self.settings, self.options = outdir, settings, options
         self.report, self.on_progress = report, on_progress
-        self.state = outdir / STATE_DIR / "digests"
+        self.state = RunState(outdir, "digests")
         self.digester: AsyncDigester | None = None
 
     def progress(self, current: str | None = None) -> None:
@@ -184,18 +192,10 @@ class _Run:
                 todo.append(story)
         return todo
 
-    def _state(self, story: _Story) -> Path:
-        return self.state / f"{story.result.name}.json"
-
     def _done(self, story: _Story) -> bool:
-        try:
-            data = json.loads(self._state(story).read_text("utf-8"))
-        except (OSError, ValueError):
-            return False
         outputs = [f"{story.result.name}.{fmt}" for fmt in self.options.formats]
-        if data.get("fingerprint") != story.fingerprint:
-            return False
-        if not all((self.outdir / o).is_file() for o in outputs):
+        data = self.state.done(story.result.name, story.fingerprint, outputs)
+        if data is None:
             return False
         story.result.outputs = outputs
         for key in ("title", "events", "differences", "verified"):
@@ -212,8 +212,7 @@ class _Run:
         result.title, result.verified = made.title, made.verified
         result.events, result.differences = len(made.timeline), len(made.differences)
         summary = {k: getattr(result, k) for k in ("title", "events", "differences", "verified")}
-        state = json.dumps({"fingerprint": story.fingerprint, "summary": summary}).encode()
-        write_atomic(self._state(story), state, durable=False)
+        self.state.mark_done(result.name, {"fingerprint": story.fingerprint, "summary": summary})
 
     async def digest(self, story: _Story) -> None:
         assert self.digester is not None
@@ -303,20 +302,7 @@ async def _digest_all(run: _Run, todo: list[_Story], client: AsyncClient | None)
         conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
         base_url = str(conn.llm.client.base_url)
         cost_usd(Usage(), conn.model, backend=conn.backend, base_url=base_url)  # load prices
-        queue: asyncio.Queue[_Story] = asyncio.Queue()
-        for story in todo:
-            queue.put_nowait(story)
-
-        async def work() -> None:
-            while not queue.empty():
-                await run.digest(queue.get_nowait())
-
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                for _ in range(min(effective_jobs(options, run.settings), len(todo))):
-                    tasks.create_task(work())
-        except BaseExceptionGroup as failed:  # only a run-wide ConfigError gets here
-            raise failed.exceptions[0] from None
+        await pool(todo, run.digest, effective_jobs(options, run.settings))
 
 
 def run_digests(

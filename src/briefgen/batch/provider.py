@@ -1,13 +1,15 @@
 """``--via batch-api``: brief a folder through OpenAI's Batch API (JSONL upload, poll, collect).
 
 Half the price of live requests, results within 24 hours. Work goes in rounds: every source is
-replayed through the response cache and the run's own store of batch answers; each request
-neither can answer goes into one JSONL batch, keyed by its request key; the batch's answers are
-stored and the replay runs again, so re-asks become the next round. Like live answers, only the
-answers a brief was made of go into the response cache; the store, which holds every answer
-(refusals and cut-off ones too), is emptied when the run ends, so a rerun asks again for what
-failed. The batch id is saved under ``OUTDIR/.briefgen`` before polling starts: a run killed
-while waiting resumes the same batch (and keeps the store) instead of paying twice.
+briefed by the normal briefing path (:class:`~briefgen.extract.AsyncBriefer`, so its part
+limit and every other guard apply) with answers replayed from the response cache and the run's
+own store of batch answers; each request neither can answer goes into one JSONL batch, keyed by
+its request key; the batch's answers are stored and the replay runs again, so re-asks become the
+next round. Like live answers, only the answers a brief was made of go into the response cache;
+the store, which holds every answer (refusals and cut-off ones too), is emptied when the run
+ends, so a rerun asks again for what failed. The batch id is saved under ``OUTDIR/.briefgen``
+before polling starts: a run killed while waiting resumes the same batch (and keeps the store)
+instead of paying twice.
 
 This module talks to the Batch API through the client :mod:`briefgen.llm` built; it does not
 import ``openai`` itself.
@@ -21,15 +23,17 @@ import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from briefgen import merge
+from briefgen.batch.run import Job, Run
 from briefgen.cache import ResponseCache
+from briefgen.discovery import STATE_DIR
 from briefgen.errors import BriefgenError, ConfigError, ExtractionError, LLMError
-from briefgen.extract import Session, part_sessions, plan
+from briefgen.extract import AsyncBriefer, Session
 from briefgen.output import write_atomic
 from briefgen.schema import Briefing, Usage
+from briefgen.settings import Settings
 
 if TYPE_CHECKING:
-    from briefgen.batch import Job, _Run
+    from briefgen.llm import AsyncClient, Reply
 
 ENDPOINT = "/v1/chat/completions"
 STATE_NAME = "batch-api.json"
@@ -42,7 +46,7 @@ _TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
 @dataclass
 class _Replay:
-    """Where replaying one source through the cache got to."""
+    """Where replaying one source got to."""
 
     briefing: Briefing | None = None
     needed: dict[str, dict[str, Any]] = field(default_factory=dict)  # cache key -> body
@@ -51,64 +55,85 @@ class _Replay:
     attempts: int = 0
 
 
+class _Unanswered(ExtractionError):
+    """A request no batch has answered yet: the part that sent it waits for the next round."""
+
+
+class ReplayBriefer(AsyncBriefer):
+    """Briefs from answers at hand: the response cache first, then the run's batch answers.
+
+    Every brief takes the normal briefing path; a request neither holds is noted in the
+    replay's ``needed`` and ends its part as a failed one would, so the flow goes on to the
+    next part and a long source's parts all go up in the same batch.
+
+    Args:
+        settings: the LLM backend, model and budgets.
+        store: the run's batch answers, by request key.
+        client: your own ``openai.AsyncOpenAI`` client.
+    """
+
+    def __init__(
+        self, settings: Settings, store: ResponseCache, *, client: AsyncClient | None = None
+    ) -> None:
+        super().__init__(settings, client=client)
+        self.store = store
+        #: Keys a batch answered in this run: their tokens count.
+        self.fresh: set[str] = set()
+        #: The source being replayed: sources are replayed one at a time.
+        self._replay = _Replay()
+
+    def answered(self, key: str, body: dict[str, Any]) -> None:
+        """Store a batch's answer to the request ``key``."""
+        self.store.put(key, body)
+        self.fresh.add(key)
+
+    async def replay(self, job: Job) -> _Replay:
+        """Brief ``job`` as far as the answers at hand go.
+
+        Raises:
+            BriefgenError: the source cannot be briefed, whatever a batch may answer.
+        """
+        assert job.source is not None
+        self._replay = out = _Replay()
+        try:
+            briefing = await self.brief(job.source.text, info=job.source.info)
+        except BriefgenError:
+            if not out.needed:
+                raise
+        else:
+            if not out.needed:  # else a part waits: the brief is made again next round
+                out.briefing = briefing
+        return out
+
+    async def ask(self, session: Session) -> Reply:
+        """The stored answer to ``session``'s next request, or _Unanswered."""
+        conn = self.connection
+        assert conn is not None
+        llm, out = conn.llm, self._replay
+        key = llm.request_id(session.next_messages, session.next_schema)
+        if llm.cache is not None and (kept := llm.cache.get(key)) is not None:
+            reply = llm.reply(kept)
+        elif (data := self.store.get(key)) is not None:
+            reply = llm.reply(data, cache_key=key)
+        else:
+            out.needed[key] = llm.request_body(session.next_messages, session.next_schema)
+            raise _Unanswered("waiting for the Batch API's answer")
+        if key in self.fresh:
+            out.spent, out.requests = out.spent + reply.usage, out.requests + 1
+        out.attempts += 1
+        return reply
+
+
 class BatchApiRun:
     """Rounds of Batch API requests for one run; see the module docstring."""
 
-    def __init__(self, run: _Run) -> None:
-        assert run.conn is not None
+    def __init__(self, run: Run, replayer: ReplayBriefer) -> None:
+        assert run.conn is not None and run.outdir is not None
         self.run = run
+        self.replayer = replayer
         self.llm = run.conn.llm
-        if run.conn.backend == "embedded":
-            raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
-        assert run.outdir is not None  # arun_batch refuses a Batch API run without OUTDIR
-        self.store = ResponseCache(run.outdir / ".briefgen" / STORE_NAME)
-        self.state_path = run.outdir / ".briefgen" / STATE_NAME
-        self.fresh: set[str] = set()  # keys answered by a batch in this run: their tokens count
+        self.state_path = run.outdir / STATE_DIR / STATE_NAME
         self.failures: dict[str, list[str]] = {}
-
-    def replay(self, job: Job) -> _Replay:
-        """Drive the job's sessions (one per chunk) through the cache as far as it answers."""
-        assert job.source is not None
-        text, out = job.source.text, _Replay()
-        chunks = plan(text, self.run.settings, self.run.conn.backend if self.run.conn else None)
-        parts: list[merge.Part] = []
-        for chunk, session in part_sessions(text, chunks, self.run.settings, job.source.info):
-            try:
-                done = self._advance(session, out)
-            except ExtractionError as exc:
-                if len(chunks) == 1:
-                    raise
-                parts.append((chunk, exc))
-                continue
-            if done is not None:
-                parts.append((chunk, done))
-        if not out.needed:
-            only = parts[0][1]
-            if len(chunks) == 1 and isinstance(only, Briefing):
-                out.briefing = only
-            else:
-                out.briefing = merge.merge(text, parts)
-        return out
-
-    def _advance(self, session: Session, out: _Replay) -> Briefing | None:
-        conn = self.run.conn
-        assert conn is not None
-        while True:
-            key = self.llm.request_id(session.next_messages, session.next_schema)
-            if self.llm.cache is not None and (kept := self.llm.cache.get(key)) is not None:
-                reply = self.llm.reply(kept)
-            elif (data := self.store.get(key)) is not None:
-                reply = self.llm.reply(data, cache_key=key)
-            else:
-                out.needed[key] = self.llm.request_body(session.next_messages, session.next_schema)
-                return None
-            if key in self.fresh:
-                out.spent, out.requests = out.spent + reply.usage, out.requests + 1
-            done = session.feed(reply, backend=conn.backend, model=conn.model)
-            out.attempts += 1
-            if done is not None:
-                self.llm.keep(session.accepted)
-                return done
 
     async def submit(self, waiting: dict[str, dict[str, Any]]) -> str:
         """Upload one JSONL file of requests and start a batch; return its id (saved first)."""
@@ -169,8 +194,7 @@ class BatchApiRun:
             if not key:
                 continue
             if response.get("status_code") == 200 and isinstance(response.get("body"), dict):
-                self.store.put(key, response["body"])
-                self.fresh.add(key)
+                self.replayer.answered(key, response["body"])
             else:
                 error = (response.get("body") or {}).get("error") or item.get("error") or {}
                 message = error.get("message") if isinstance(error, dict) else str(error)
@@ -186,20 +210,20 @@ class BatchApiRun:
             waiting: dict[str, dict[str, Any]] = {}
             still: list[Job] = []
             for job in pending:
-                if self._step(job, waiting):
+                if await self._step(job, waiting):
                     still.append(job)
             pending = still
             if not waiting:
                 break
             await self.collect(await self.submit(waiting))
         # Every source is briefed or failed: what the briefs used is in the response cache.
-        shutil.rmtree(self.store.root, ignore_errors=True)
+        shutil.rmtree(self.replayer.store.root, ignore_errors=True)
 
-    def _step(self, job: Job, waiting: dict[str, dict[str, Any]]) -> bool:
+    async def _step(self, job: Job, waiting: dict[str, dict[str, Any]]) -> bool:
         """Advance one job; True while it still waits on a batch answer."""
         result = job.result
         try:
-            state = self.replay(job)
+            state = await self.replayer.replay(job)
         except BriefgenError as exc:
             result.status, result.error = "failed", str(exc)
             self.run.settled(job)
@@ -220,6 +244,14 @@ class BatchApiRun:
         return True
 
 
-async def brief_via_batch_api(run: _Run, todo: list[Job]) -> None:
+async def brief_via_batch_api(run: Run, todo: list[Job], client: AsyncClient | None) -> None:
     """Brief ``todo`` through the Batch API; results, failures and progress land in ``run``."""
-    await BatchApiRun(run).run_rounds(todo)
+    assert run.outdir is not None  # arun_batch refuses a Batch API run without OUTDIR
+    store = ResponseCache(run.outdir / STATE_DIR / STORE_NAME)
+    replayer = ReplayBriefer(run.settings, store, client=client)
+    async with replayer:
+        assert replayer.connection is not None
+        run.attach(replayer.connection)
+        if replayer.connection.backend == "embedded":
+            raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
+        await BatchApiRun(run, replayer).run_rounds(todo)

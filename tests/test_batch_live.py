@@ -161,16 +161,16 @@ def test_a_callers_own_freeze_is_left_alone(folder, tmp_path, server):
 def test_a_brief_that_cannot_be_written_fails_only_its_source(
     folder, tmp_path, server, monkeypatch
 ):
-    import briefgen.batch
+    import briefgen.batch.run
 
-    real = briefgen.batch.write_atomic
+    real = briefgen.batch.run.write_atomic
 
     def full_disk(path: Path, data: bytes, **kw: object) -> None:
         if path.name.startswith("school"):
             raise OSError(28, "No space left on device")
         real(path, data, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(briefgen.batch, "write_atomic", full_disk)
+    monkeypatch.setattr(briefgen.batch.run, "write_atomic", full_disk)
     out = tmp_path / "out"
     report = run_batch([folder], out, settings_for(server), options(tmp_path))
     assert report.count("ok") == 2 and report.count("failed") == 1
@@ -178,7 +178,7 @@ def test_a_brief_that_cannot_be_written_fails_only_its_source(
     assert failed.source == "sub/school.md" and "No space left" in (failed.error or "")
     assert failed.usage.total_tokens > 0 and failed.seconds > 0
     # Not recorded as done: the next run briefs it again.
-    monkeypatch.setattr(briefgen.batch, "write_atomic", real)
+    monkeypatch.setattr(briefgen.batch.run, "write_atomic", real)
     again = run_batch([folder], out, settings_for(server), options(tmp_path))
     assert again.count("ok") == 1 and again.count("skipped") == 2
 

@@ -243,3 +243,23 @@ def test_a_long_source_goes_up_in_parts_under_one_numbering(tmp_path):
     assert evidence and all(ev["match"] == "exact" for ev in evidence)
     assert all(text[ev["start"] : ev["end"]] == ev["quote"] for ev in evidence)
     assert any(ev["start"] > len(text) // 2 for ev in evidence)  # offsets past the first part
+
+
+def test_a_source_over_the_part_limit_is_refused_before_any_upload(tmp_path):
+    # The replay briefs through the same briefer as a live run: its part limit holds here too.
+    root = tmp_path / "in"
+    root.mkdir()
+    text = "\n\n".join(f"Speaker Echo said item {i} matters a great deal. " * 6 for i in range(4))
+    (root / "long.txt").write_text(text, "utf-8")
+    (root / "short.txt").write_text("Talks resume. Ana Silva said the talks resume.", "utf-8")
+    api = FakeBatchApi()
+    settings = Settings(model="gpt-4o-mini", input_budget_tokens=100, max_parts=2)
+    report = _run(root, tmp_path / "out", api, tmp_path / "cache", settings)
+    results = {r.source: r for r in report.results}
+    assert results["long.txt"].status == "failed"
+    assert "too long to brief" in (results["long.txt"].error or "")
+    assert "--max-parts" in (results["long.txt"].error or "")
+    assert results["short.txt"].status == "ok"
+    # Only the short source's one request went up: none of the long source's parts.
+    assert len(api.uploads) == 1 and len(api.uploads[0]) == 1
+    assert not (tmp_path / "out" / "long.md").exists()
