@@ -416,6 +416,26 @@ def test_a_body_is_never_a_person_the_summary_names(name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        # "White" is always the start of "White House" here: no surname of anyone.
+        ("Outgoing White", "Outgoing White House adviser spoke. The White House said no."),
+        ("Obama Monday", "Obama Monday said no. Obama left. Obama spoke."),
+        ("Chairman Michael Steele", "Chairman Michael Steele spoke. Steele left. Steele won."),
+        ("United States Constitution", "The United States Constitution. The Constitution."),
+    ],
+)
+def test_a_phrase_of_capitalised_words_is_no_person(name: str, text: str) -> None:
+    assert repair.person_named(name, text) is None
+
+
+def test_a_person_is_named_however_their_surname_is_followed() -> None:
+    text = "Barack Obama spoke. Obama said no. The Obama Administration agreed."
+    assert repair.person_named("Barack Obama", text) == "Barack Obama"
+    assert repair.person_named("Michael Steele", "Michael Steele spoke. Steele left.")
+
+
+@pytest.mark.parametrize(
     ("summary", "kept"),
     [
         (

@@ -480,3 +480,13 @@ def test_reported_speech_by_a_person_named_in_full_counts_from_its_verb() -> Non
     assert text[found[0].start : found[0].end] == (
         "highlighted the close cooperation between the two capitals."
     )
+
+
+def test_a_surname_is_completed_from_the_body_not_the_headline() -> None:
+    text = (
+        "Rice Calls Netanyahu Visit Destructive\n\n"
+        "Benjamin Netanyahu will speak to Congress. "
+        '"It is a mistake to see this as anything else," Netanyahu said on Tuesday.'
+    )
+    found = quoted(Document(text))
+    assert [q.name for q in found] == ["Benjamin Netanyahu"]

@@ -189,6 +189,7 @@ _HONORIFICS = frozenset(
         *("president", "gov.", "governor", "sen.", "senator", "rep.", "representative"),
         *("mr.", "mrs.", "ms.", "dr.", "mayor", "judge", "justice", "secretary", "attorney"),
         *("gen.", "general", "chancellor", "minister", "premier", "king", "queen", "pope"),
+        *("reps.", "sens.", "capt.", "captain", "lt.", "col.", "sgt.", "gov"),
     ]
 )
 #: Role words news prose writes before a name ("Press Secretary Jay Carney"), folded, no dot.
@@ -239,6 +240,7 @@ NOT_NAMES = frozenset(
         *("this", "that", "these", "those", "what", "when", "where", "who", "why", "how"),
         *("democratic", "democrat", "republican", "gop", "former", "u.s.", "us"),
         *MONTHS,
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
     ]
 )
 _POSSESSIVE = "(?:['\u2019]s)"
@@ -263,6 +265,7 @@ _INSTITUTIONS = frozenset(
         *("house", "party", "committee", "council", "congress", "senate", "department"),
         *("office", "court", "times", "post", "news", "embassy", "ministry", "union"),
         *("center", "centre", "institute", "agency", "administration", "foundation"),
+        *("constitution", "amendment", "act"),
     ]
 )
 
@@ -270,6 +273,10 @@ _INSTITUTIONS = frozenset(
 def institutional(name: str) -> bool:
     """Whether ``name`` ends as a body's name does ("White House", "Eurasia Center")."""
     return name.split()[-1].casefold() in _INSTITUTIONS
+
+
+#: A capitalised word right after: the name before it is part of a longer one ("White House").
+_NAME_GOES_ON = re.compile(r"[ \t]+[A-Z]")
 
 
 def person_named(name: str, source: str) -> str | None:
@@ -282,11 +289,16 @@ def person_named(name: str, source: str) -> str | None:
     if any(w.casefold() in NOT_NAMES | _HONORIFICS for w in words):
         return None
     if len(words) > 1:
-        if institutional(name):
-            return None  # "White House": "House" alone is the House of Representatives
-        # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl".
+        if institutional(name) or titular(words[0]):
+            return None  # "White House", "Chairman Michael Steele" (he is "Michael Steele")
+        # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl", and the
+        # "White" of "White House" is no surname of "Outgoing White".
         whole = occurrences(source, name)
-        alone = occurrences(source, words[-1])
+        alone = sum(
+            1
+            for at in whole_words(source, words[-1])
+            if not _NAME_GOES_ON.match(source, at + len(words[-1]))
+        )
         return name if 0 < whole < alone else None
     # Not a first name the honorific is really for ("[President Barack] Obama").
     titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"

@@ -104,8 +104,13 @@ def _acts(text: str, at: int) -> bool:
 
 
 def _full_name(surname: str, source: str) -> str | None:
-    """The full name the source writes for a surname alone ("Jay Carney" for "Carney")."""
-    for found in re.finditer(rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b", source):
+    """The full name the source writes for a surname alone ("Jay Carney" for "Carney").
+
+    Not in the headline, which capitalises every word ("Rice Calls Netanyahu's Visit").
+    """
+    body = source.find("\n") + 1
+    pattern = rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b"
+    for found in re.compile(pattern).finditer(source, body):
         first = found.group(1)
         if not titular(first) and first.casefold() not in NOT_NAMES:
             name = f"{first} {surname}"
