@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from briefgen.extract import AsyncBriefer, Briefer, agenerate_brief, generate_brief
     from briefgen.grounding import locate
-    from briefgen.rendering import render, render_json, render_markdown
+    from briefgen.renderers.base import render, render_json, render_markdown
     from briefgen.schema import (
         Actor,
         Briefing,
@@ -96,7 +96,7 @@ _HOMES = {
     ),
     **dict.fromkeys(("AsyncBriefer", "Briefer", "agenerate_brief", "generate_brief"), "extract"),
     "locate": "grounding",
-    **dict.fromkeys(("render", "render_json", "render_markdown"), "rendering"),
+    **dict.fromkeys(("render", "render_json", "render_markdown"), "renderers.base"),
     **dict.fromkeys(
         ("Actor", "Briefing", "Event", "Evidence", "OpenQuestion", "Position", "SourceInfo"),
         "schema",

@@ -44,7 +44,7 @@ from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import ensure_folder, remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.rendering import FORMATS, Format, prepare, render
+from briefgen.renderers.base import FORMATS, Format, prepare, render
 from briefgen.runreport import (
     Briefed,
     Ignored,

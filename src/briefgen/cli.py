@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
-from briefgen.rendering import FORMATS, Format
+from briefgen.renderers.base import FORMATS, Format
 from briefgen.terminal import Terminal, cost_label
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ def run_digest(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
     from briefgen.digest.run import require_verified as require_verified_digest
     from briefgen.digest.schema import SOURCE_IDS
     from briefgen.output import resolve_output, write_output
-    from briefgen.rendering import format_for
+    from briefgen.renderers.base import format_for
 
     output = None if args.output == "-" else args.output
     if args.format and len(args.format) > 1:
@@ -355,7 +355,7 @@ def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int
     """Brief one source (or re-render a saved brief) in one or more formats."""
     from briefgen.notices import require_verified
     from briefgen.output import resolve_output, write_output
-    from briefgen.rendering import format_for, output_paths, render
+    from briefgen.renderers.base import format_for, output_paths, render
 
     output = None if args.output == "-" else args.output
     fmts: tuple[Format, ...] = args.format or (format_for(output),)

@@ -34,7 +34,7 @@ from briefgen.errors import BriefgenError, ConfigError, SourceError
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient
 from briefgen.output import ensure_folder, remove_temp_files, safe_relative_path, write_atomic
-from briefgen.rendering import Raw, escape_markdown, make_environment, template
+from briefgen.renderers.base import Raw, escape_markdown, make_environment, template
 from briefgen.runreport import Ignored, Tally
 from briefgen.schema import Usage
 from briefgen.settings import Settings

@@ -16,8 +16,8 @@ import jinja2
 
 from briefgen.digest.render import add_filters, check_texts
 from briefgen.digest.schema import Digest, Report
-from briefgen.html_view import segments
-from briefgen.rendering import make_environment, template
+from briefgen.renderers.base import make_environment, template
+from briefgen.renderers.html import segments
 
 #: One colour per source id, the same in the PDF's badges.
 BADGE_COLOURS = (

@@ -16,7 +16,7 @@ import jinja2
 
 from briefgen.digest.schema import Digest, DigestSource, Report
 from briefgen.errors import RenderError
-from briefgen.rendering import escape_markdown, make_environment, template
+from briefgen.renderers.base import escape_markdown, make_environment, template
 
 DigestFormat = Literal["md", "json", "jsonl", "pdf", "html"]
 DIGEST_FORMATS: tuple[DigestFormat, ...] = ("md", "json", "jsonl", "pdf", "html")

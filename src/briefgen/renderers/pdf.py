@@ -25,7 +25,7 @@ import pikepdf
 import typst
 
 from briefgen.errors import RenderError
-from briefgen.rendering import Raw, make_environment, template
+from briefgen.renderers.base import Raw, make_environment, template
 from briefgen.schema import Actor, Briefing, Event, OpenQuestion, Position
 
 _TYPST_VERSION = importlib.metadata.version("typst")

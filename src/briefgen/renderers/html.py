@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from briefgen.errors import RenderError
-from briefgen.rendering import make_environment, template
+from briefgen.renderers.base import make_environment, template
 from briefgen.schema import Briefing
 
 #: What each grounding status tells the reader.

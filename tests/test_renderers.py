@@ -12,7 +12,7 @@ from conftest import NOTE_WORDINGS
 from pypdf import PdfReader
 
 from briefgen.errors import RenderError
-from briefgen.rendering import (
+from briefgen.renderers.base import (
     Format,
     escape_markdown,
     format_for,

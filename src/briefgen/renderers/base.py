@@ -31,7 +31,7 @@ _EXTENSIONS: dict[str, Format] = {
     ".html": "html",
     ".htm": "html",
 }
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = Path(__file__).parents[1] / "templates"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
@@ -155,11 +155,11 @@ def prepare(formats: Iterable[str]) -> None:
         if fmt == "md":
             template(_markdown_env(), "brief.md.j2")
         elif fmt == "pdf":
-            from briefgen.pdf import prepare as prepare_pdf
+            from briefgen.renderers.pdf import prepare as prepare_pdf
 
             prepare_pdf()
         elif fmt == "html":
-            from briefgen.html_view import prepare as prepare_html
+            from briefgen.renderers.html import prepare as prepare_html
 
             prepare_html()
 
@@ -180,11 +180,11 @@ def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None)
         return (briefing.model_dump_json() + "\n").encode("utf-8")
     # Imported on demand: typst is a large native extension that md/json users never need.
     if fmt == "pdf":
-        from briefgen.pdf import render_pdf
+        from briefgen.renderers.pdf import render_pdf
 
         return render_pdf(briefing)
     if fmt == "html":
-        from briefgen.html_view import render_html
+        from briefgen.renderers.html import render_html
 
         if source is None:
             raise RenderError("the HTML evidence view needs the source text: pass source=...")
