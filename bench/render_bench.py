@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from briefgen.renderers.base import render
+from briefgen.renderers import render
 from briefgen.renderers.pdf import layout_pdf
 from briefgen.schema import Briefing
 

@@ -12,7 +12,7 @@ import pytest
 
 from briefgen.batch import BatchOptions, run_batch
 from briefgen.fake_server import answer, source_of
-from briefgen.renderers.base import Format
+from briefgen.renderers import Format
 from briefgen.sentences import split
 from briefgen.settings import Settings
 

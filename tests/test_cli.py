@@ -15,7 +15,7 @@ from conftest import SOURCE, Script, completion, draft
 
 from briefgen import cli
 from briefgen.extract import generate_brief
-from briefgen.renderers.base import render_json
+from briefgen.renderers.json import render_json
 from briefgen.settings import Settings
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.errors import RenderError
-from briefgen.renderers.base import render
+from briefgen.renderers import render
 from briefgen.renderers.html import Segment, evidence_spans, render_html, segments
 from briefgen.schema import Briefing, Evidence, Position
 

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 
 from briefgen.errors import RenderError
 from briefgen.renderers import pdf as pdfmod
-from briefgen.renderers.base import render, restates
+from briefgen.renderers import render
+from briefgen.renderers.base import restates
 from briefgen.renderers.pdf import (
     QUOTE_FLOOR,
     SECTIONS,

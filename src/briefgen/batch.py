@@ -44,7 +44,8 @@ from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient, Connection, tally
 from briefgen.output import ensure_folder, remove_temp_files, write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.renderers.base import FORMATS, Format, prepare, render
+from briefgen.renderers import Format, prepare, render
+from briefgen.renderers.registry import BRIEF_FORMATS
 from briefgen.runreport import (
     Briefed,
     Ignored,
@@ -206,13 +207,13 @@ def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
     files.append(outdir / STATE_DIR / STATE_NAME)
     for job in jobs:
         files.append(state.path(job))
-        files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
+        files.extend(outdir / output_name(job, fmt) for fmt in BRIEF_FORMATS.names())
     return files
 
 
 def output_name(job: Job, fmt: Format) -> str:
     """Where ``job``'s brief in ``fmt`` goes, relative to OUTDIR."""
-    return f"{job.stem}.{fmt}"
+    return f"{job.stem}{BRIEF_FORMATS[fmt].extension}"
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ import jinja2
 
 from briefgen.batch import BatchOptions, Progress, effective_jobs, exclusive, settings_digest
 from briefgen.costs import cost_usd
-from briefgen.digest.render import render_digest
+from briefgen.digest.render import DIGEST_FORMATS, render_digest
 from briefgen.digest.run import AsyncDigester
 from briefgen.digest.schema import MAX_SOURCES, MIN_SOURCES, Digest
 from briefgen.digest.stories import Entry, Grouping, group, read_grouping
@@ -192,7 +192,7 @@ class _Run:
             data = json.loads(self._state(story).read_text("utf-8"))
         except (OSError, ValueError):
             return False
-        outputs = [f"{story.result.name}.{fmt}" for fmt in self.options.formats]
+        outputs = [story.result.name + DIGEST_FORMATS[f].extension for f in self.options.formats]
         if data.get("fingerprint") != story.fingerprint:
             return False
         if not all((self.outdir / o).is_file() for o in outputs):
@@ -206,7 +206,7 @@ class _Run:
         result = story.result
         texts = {s.id: src.text for s, src in zip(made.sources, story.sources, strict=True)}
         for fmt in self.options.formats:
-            name = f"{result.name}.{fmt}"
+            name = result.name + DIGEST_FORMATS[fmt].extension
             write_atomic(self.outdir / name, render_digest(made, fmt, texts=texts))
             result.outputs.append(name)
         result.title, result.verified = made.title, made.verified
@@ -279,7 +279,11 @@ async def arun_digests(
     run = _Run(out, settings, options, report, on_progress)
     with exclusive(out):
         own = [out / INDEX_NAME, out / REPORT_NAME]
-        own += [out / f"{s.result.name}.{fmt}" for s in planned for fmt in options.formats]
+        own += [
+            out / (s.result.name + DIGEST_FORMATS[f].extension)
+            for s in planned
+            for f in options.formats
+        ]
         remove_temp_files(own)
         try:
             ready = [s for s in planned if s.result.status == "pending"]

@@ -9,13 +9,14 @@ conflicts longest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import jinja2
 
 from briefgen.digest.html import BADGE_COLOURS
-from briefgen.digest.render import add_filters, clip
+from briefgen.digest.render import DIGEST_FORMATS, add_filters, clip
 from briefgen.digest.schema import Digest, TimelineEvent
 from briefgen.errors import RenderError
 from briefgen.renderers.base import make_environment, template
@@ -28,6 +29,7 @@ from briefgen.renderers.pdf import (
     timeline_date,
     typst_string,
 )
+from briefgen.renderers.registry import OutputFormat
 from briefgen.schema import Event, Evidence
 
 #: Base type sizes in points, largest first; the last is the readable floor.
@@ -145,3 +147,10 @@ def render_pdf(digest: Digest) -> bytes:
     pdf = compiled[lo]
     assert pdf is not None
     return finish_pdf(pdf, digest.meta.briefgen_version)
+
+
+def _render(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    return render_pdf(digest)
+
+
+DIGEST_FORMATS.register(OutputFormat("pdf", ".pdf", _render, binary=True, prepare=prepare))
