@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from briefgen.pdf import layout_pdf
-from briefgen.rendering import render
+from briefgen.renderers import render
+from briefgen.renderers.pdf import layout_pdf
 from briefgen.schema import Briefing
 
 ROOT = Path(__file__).resolve().parents[1]

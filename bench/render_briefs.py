@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from briefgen.errors import BriefgenError
-from briefgen.html_view import render_html
 from briefgen.output import write_atomic
-from briefgen.pdf import layout_pdf
+from briefgen.renderers.html import render_html
+from briefgen.renderers.pdf import layout_pdf
 from briefgen.schema import Briefing
 from briefgen.sources import load_source
 

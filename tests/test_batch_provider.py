@@ -12,7 +12,7 @@ import pytest
 from fake_server import answer, source_of
 
 from briefgen.batch import BatchOptions, run_batch
-from briefgen.rendering import Format
+from briefgen.renderers import Format
 from briefgen.sentences import split
 from briefgen.settings import Settings
 

@@ -15,7 +15,7 @@ from conftest import SOURCE, Script, completion, draft
 
 from briefgen import cli
 from briefgen.extract import generate_brief
-from briefgen.rendering import render_json
+from briefgen.renderers.json import render_json
 from briefgen.settings import Settings
 
 
@@ -425,7 +425,7 @@ def test_a_format_that_fails_leaves_none_of_the_others(
     def broken(*args: object) -> bytes:
         raise RenderError("the PDF could not be laid out")
 
-    monkeypatch.setattr("briefgen.pdf.render_pdf", broken)
+    monkeypatch.setattr("briefgen.renderers.pdf.render_pdf", broken)
     target = tmp_path / "brief"
     args = [str(source_file), "--from-json", str(saved_brief), "-o", str(target)]
     assert cli.main([*args, "-f", "md,pdf"]) == 6

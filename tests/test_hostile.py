@@ -14,7 +14,7 @@ from conftest import Script, completion
 import briefgen
 from briefgen import prompts
 from briefgen.cli import main
-from briefgen.rendering import render_markdown
+from briefgen.renderers.markdown import render_markdown
 from briefgen.review import review
 from briefgen.sentences import Document, split
 from briefgen.settings import Settings

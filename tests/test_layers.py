@@ -55,8 +55,8 @@ def test_only_cli_imports_cli_frameworks() -> None:
 
 def test_pure_layers_never_reach_the_llm() -> None:
     pure = {
-        *("schema.py", "grounding.py", "rendering.py", "review.py", "repair.py", "dates.py"),
-        *("pdf.py", "html_view.py"),
+        *("schema.py", "grounding.py", "review.py", "repair.py", "dates.py"),
+        *(path.relative_to(PACKAGE).as_posix() for path in (PACKAGE / "renderers").glob("*.py")),
     }
     for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded"):
         assert not (importers(module) & pure), module
@@ -93,3 +93,51 @@ def test_library_never_prints_or_exits() -> None:
 def test_the_library_never_reaches_the_command_line() -> None:
     for module in ("briefgen.cli", "briefgen.terminal"):
         assert importers(module) <= COMMAND_LINE, module
+
+
+def module_name(path: Path) -> str:
+    """``briefgen.renderers.pdf`` for ``renderers/pdf.py`` (a package is its ``__init__``)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+#: Every module that renders a brief or a digest.
+RENDERING = [
+    *sorted((PACKAGE / "renderers").glob("*.py")),
+    *(PACKAGE / "digest" / f"{name}.py" for name in ("render", "html", "pdf")),
+]
+
+
+def test_the_renderers_import_no_cycle() -> None:
+    names = {module_name(path): path for path in RENDERING}
+    graph = {
+        name: {n for n in runtime_imports(path) if n in names and n != name}
+        for name, path in names.items()
+    }
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail, name))
+        if name in done:
+            return
+        for imported in graph[name]:
+            visit(imported, (*trail, name))
+        done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+def test_the_registry_and_the_shared_helpers_import_no_format() -> None:
+    for shared in ("base.py", "registry.py", "__init__.py"):
+        imported = runtime_imports(PACKAGE / "renderers" / shared)
+        within = {n for n in imported if n.startswith("briefgen.renderers")}
+        assert within <= {"briefgen.renderers.base", "briefgen.renderers.registry"}, shared
+        assert not any(n.startswith("briefgen.digest") for n in imported), shared
+
+
+def test_a_format_module_imports_no_other_format() -> None:
+    shared = {"briefgen.renderers", "briefgen.renderers.base", "briefgen.renderers.registry"}
+    for path in (PACKAGE / "renderers").glob("*.py"):
+        within = {n for n in runtime_imports(path) if n.startswith("briefgen.renderers")}
+        assert within <= shared | {module_name(path)}, path.name

@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from briefgen.extract import AsyncBriefer, Briefer, agenerate_brief, generate_brief
     from briefgen.grounding import locate
-    from briefgen.rendering import render, render_json, render_markdown
+    from briefgen.renderers import render
+    from briefgen.renderers.json import render_json
+    from briefgen.renderers.markdown import render_markdown
     from briefgen.schema import (
         Actor,
         Briefing,
@@ -100,7 +102,9 @@ _HOMES = {
     ),
     **dict.fromkeys(("AsyncBriefer", "Briefer", "agenerate_brief", "generate_brief"), "extract"),
     "locate": "grounding",
-    **dict.fromkeys(("render", "render_json", "render_markdown"), "rendering"),
+    "render": "renderers",
+    "render_json": "renderers.json",
+    "render_markdown": "renderers.markdown",
     **dict.fromkeys(
         ("Actor", "Briefing", "Event", "Evidence", "OpenQuestion", "Position", "SourceInfo"),
         "schema",

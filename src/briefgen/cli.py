@@ -15,24 +15,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from briefgen.errors import BriefgenError, ConfigError, UnverifiedError
-from briefgen.rendering import FORMATS, Format
+from briefgen.renderers import Format
+from briefgen.renderers.registry import BRIEF_FORMATS
 from briefgen.terminal import Terminal, cost_label
 
 if TYPE_CHECKING:
     from briefgen.batch import BatchOptions
+    from briefgen.renderers.registry import OutputFormat
     from briefgen.runreport import Briefed
     from briefgen.schema import Briefing
     from briefgen.settings import Settings
     from briefgen.terminal import BriefStatus
 
-#: ``--format jsonl``: a folder's briefs as JSON Lines on standard output (``-o -``).
-JSONL = "jsonl"
+
+def streaming(names: Sequence[str]) -> list[str]:
+    """The formats among ``names`` that stream a folder's briefs to ``-o -`` (``jsonl``)."""
+    return [name for name in names if BRIEF_FORMATS[name].streams]
 
 
 def formats(value: str) -> tuple[str, ...]:
     """``--format``'s value: one format, or several separated by commas (``md,pdf,html``)."""
     names = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    known = FORMATS
+    known = BRIEF_FORMATS.names()
     for name in names:
         if name not in known:
             raise argparse.ArgumentTypeError(
@@ -40,9 +44,20 @@ def formats(value: str) -> tuple[str, ...]:
             )
     if not names:
         raise argparse.ArgumentTypeError(f"name a format: {', '.join(known)}")
-    if JSONL in names and len(names) > 1:
-        raise argparse.ArgumentTypeError("jsonl goes alone: it streams briefs to -o -")
+    for name in streaming(names):
+        if len(names) > 1:
+            raise argparse.ArgumentTypeError(f"{name} goes alone: it streams briefs to -o -")
     return names
+
+
+def format_help() -> str:
+    """``--format``'s help, from the registry: the file formats, then the streaming ones."""
+    first, *others = [f.name for f in BRIEF_FORMATS if not f.streams]
+    streams = "".join(f"; {f.name} {f.help}" for f in BRIEF_FORMATS if f.streams)
+    return (
+        f"{', '.join([f'{first} (default)', *others])}; several at once with -o, e.g. "
+        f"md,pdf,html (-o brief writes brief.md, brief.pdf, brief.html){streams}"
+    )
 
 
 EXAMPLES = """\
@@ -108,9 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         type=formats,
         metavar="FORMAT",
-        help="md (default), json, pdf, html; several at once with -o, e.g. md,pdf,html "
-        "(-o brief writes brief.md, brief.pdf, brief.html); jsonl streams a folder's briefs "
-        "to -o -, one JSON line each",
+        help=format_help(),
     )
     parser.add_argument(
         "--from-json",
@@ -224,10 +237,12 @@ def run_folder(args: argparse.Namespace, settings: Settings, term: Terminal) -> 
         raise BriefgenError(f"{args.source} is a folder: add -o OUTDIR for the briefs")
     stream = args.output == "-"
     fmts: tuple[Format, ...] = args.format or ("md",)
-    if stream and fmts != (JSONL,):
-        raise ConfigError("-o - takes a folder's briefs as JSON Lines: add --format jsonl")
-    if not stream and JSONL in fmts:
-        raise ConfigError("--format jsonl streams the briefs to standard output: use -o -")
+    streams = streaming(fmts)
+    if stream and not streams:
+        named = streaming(BRIEF_FORMATS.names())[0]
+        raise ConfigError(f"-o - takes a folder's briefs as JSON Lines: add --format {named}")
+    if not stream and streams:
+        raise ConfigError(f"--format {streams[0]} streams the briefs to standard output: use -o -")
     options = batch_options(args, formats=() if stream else fmts)
     outdir = None if stream else args.output
     with term.batch_bar() as show:
@@ -276,19 +291,18 @@ def run_digest_folder(args: argparse.Namespace, settings: Settings, term: Termin
 def run_digest(args: argparse.Namespace, settings: Settings, term: Terminal) -> int:
     """Digest the sources given: one story told by several of them."""
     from briefgen.cache import default_cache_dir
-    from briefgen.digest.render import render_digest
+    from briefgen.digest.render import DIGEST_FORMATS, render_digest
     from briefgen.digest.run import Digester, load_all, load_digest
     from briefgen.digest.run import require_verified as require_verified_digest
     from briefgen.digest.schema import SOURCE_IDS
     from briefgen.output import resolve_output, write_output
-    from briefgen.rendering import format_for
 
     output = None if args.output == "-" else args.output
     if args.format and len(args.format) > 1:
         raise ConfigError("a digest is written in one format at a time: give one --format")
-    fmt: Format = args.format[0] if args.format else format_for(output)
-    if fmt == "pdf" and not output and sys.stdout.isatty():
-        raise BriefgenError("a PDF does not belong on a terminal: add -o digest.pdf")
+    fmt: Format = args.format[0] if args.format else DIGEST_FORMATS.format_for(output)
+    if DIGEST_FORMATS[fmt].binary and not output and sys.stdout.isatty():
+        raise BriefgenError(_not_for_a_terminal(DIGEST_FORMATS[fmt], "digest"))
     inputs = (*args.sources, args.from_json)
     if output:
         resolve_output(output, inputs=inputs)  # refuse a bad target before any LLM request
@@ -355,18 +369,20 @@ def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int
     """Brief one source (or re-render a saved brief) in one or more formats."""
     from briefgen.notices import require_verified
     from briefgen.output import resolve_output, write_output
-    from briefgen.rendering import format_for, output_paths, render
+    from briefgen.renderers import format_for, output_paths, render
 
     output = None if args.output == "-" else args.output
     fmts: tuple[Format, ...] = args.format or (format_for(output),)
     if len(fmts) > 1 and not output:
         raise ConfigError(f"{len(fmts)} formats need -o: e.g. -o brief writes brief.md, brief.pdf")
-    if "pdf" in fmts and not output and sys.stdout.isatty():
-        raise BriefgenError("a PDF does not belong on a terminal: add -o brief.pdf")
-    if args.source is None and "html" in fmts:
+    binary = [f for f in fmts if BRIEF_FORMATS[f].binary]
+    if binary and not output and sys.stdout.isatty():
+        raise BriefgenError(_not_for_a_terminal(BRIEF_FORMATS[binary[0]], "brief"))
+    needs_source = [f for f in fmts if BRIEF_FORMATS[f].needs_source]
+    if args.source is None and needs_source:
         raise ConfigError(
-            "the HTML view shows the brief beside its source: give the source too, "
-            "briefgen SOURCE --from-json BRIEF.json"
+            f"the {needs_source[0].upper()} view shows the brief beside its source: give the "
+            "source too, briefgen SOURCE --from-json BRIEF.json"
         )
     targets = output_paths(output, fmts) if output else []
     inputs = (args.source, args.from_json)
@@ -374,8 +390,9 @@ def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int
         resolve_output(target, inputs=inputs)  # refuse a bad target before any LLM request
     with term.status() as status:
         briefing, text = _briefing(args, settings, status)
-        if "pdf" in fmts:
-            status.stage("laying out the PDF")
+        for stage in dict.fromkeys(BRIEF_FORMATS[f].stage for f in fmts):
+            if stage:
+                status.stage(stage)
         # Every format is rendered before any is written: one that fails leaves no file.
         rendered = [render(briefing, fmt, source=text) for fmt in fmts]
     if not targets:
@@ -393,6 +410,10 @@ def run_one(args: argparse.Namespace, settings: Settings, term: Terminal) -> int
     elif briefing.banner:
         term.warn(f"briefgen: {briefing.banner}")
     return 0
+
+
+def _not_for_a_terminal(fmt: OutputFormat[Any, Any], document: str) -> str:
+    return f"a {fmt.name.upper()} does not belong on a terminal: add -o {document}{fmt.extension}"
 
 
 def _briefing(

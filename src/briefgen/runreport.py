@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from briefgen.costs import format_cost
-from briefgen.rendering import escape_markdown, make_environment, template
+from briefgen.renderers.base import escape_markdown, make_environment, template
 from briefgen.schema import Briefing, Usage
 
 if TYPE_CHECKING:

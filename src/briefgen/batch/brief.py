@@ -46,7 +46,7 @@ from briefgen.discovery import (
 from briefgen.errors import ConfigError
 from briefgen.llm import AsyncClient
 from briefgen.output import ensure_folder, remove_temp_files
-from briefgen.rendering import FORMATS
+from briefgen.renderers.registry import BRIEF_FORMATS
 from briefgen.runreport import Briefed, RunReport
 from briefgen.settings import Settings
 
@@ -112,7 +112,7 @@ def own_files(outdir: Path, jobs: Sequence[Job]) -> list[Path]:
     files.append(outdir / STATE_DIR / STATE_NAME)
     for job in jobs:
         files.append(state.path(job.stem))
-        files.extend(outdir / output_name(job, fmt) for fmt in FORMATS)
+        files.extend(outdir / output_name(job, fmt) for fmt in BRIEF_FORMATS.names())
     return files
 
 

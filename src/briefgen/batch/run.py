@@ -23,7 +23,8 @@ from briefgen.errors import BriefgenError, ConfigError
 from briefgen.limits import RunLimiter
 from briefgen.output import write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.rendering import Format, prepare, render
+from briefgen.renderers import Format, prepare, render
+from briefgen.renderers.registry import BRIEF_FORMATS
 from briefgen.runreport import (
     Briefed,
     Ignored,
@@ -184,7 +185,7 @@ class RunState:
 
 def output_name(job: Job, fmt: Format) -> str:
     """Where ``job``'s brief in ``fmt`` goes, relative to OUTDIR."""
-    return f"{job.stem}.{fmt}"
+    return f"{job.stem}{BRIEF_FORMATS[fmt].extension}"
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from briefgen.batch.run import (
     settings_digest,
 )
 from briefgen.costs import cost_usd
-from briefgen.digest.render import render_digest
+from briefgen.digest.render import DIGEST_FORMATS, render_digest
 from briefgen.digest.run import AsyncDigester
 from briefgen.digest.schema import MAX_SOURCES, MIN_SOURCES, Digest
 from briefgen.digest.stories import Entry, Grouping, group, read_grouping
@@ -42,7 +42,7 @@ from briefgen.errors import BriefgenError, ConfigError, SourceError
 from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient
 from briefgen.output import ensure_folder, remove_temp_files, safe_relative_path, write_atomic
-from briefgen.rendering import Raw, escape_markdown, make_environment, template
+from briefgen.renderers.base import Raw, escape_markdown, make_environment, template
 from briefgen.runreport import Ignored, Tally
 from briefgen.schema import Usage
 from briefgen.settings import Settings
@@ -193,7 +193,7 @@ class _Run:
         return todo
 
     def _done(self, story: _Story) -> bool:
-        outputs = [f"{story.result.name}.{fmt}" for fmt in self.options.formats]
+        outputs = [story.result.name + DIGEST_FORMATS[f].extension for f in self.options.formats]
         data = self.state.done(story.result.name, story.fingerprint, outputs)
         if data is None:
             return False
@@ -206,7 +206,7 @@ class _Run:
         result = story.result
         texts = {s.id: src.text for s, src in zip(made.sources, story.sources, strict=True)}
         for fmt in self.options.formats:
-            name = f"{result.name}.{fmt}"
+            name = result.name + DIGEST_FORMATS[fmt].extension
             write_atomic(self.outdir / name, render_digest(made, fmt, texts=texts))
             result.outputs.append(name)
         result.title, result.verified = made.title, made.verified
@@ -278,7 +278,11 @@ async def arun_digests(
     run = _Run(out, settings, options, report, on_progress)
     with exclusive(out):
         own = [out / INDEX_NAME, out / REPORT_NAME]
-        own += [out / f"{s.result.name}.{fmt}" for s in planned for fmt in options.formats]
+        own += [
+            out / (s.result.name + DIGEST_FORMATS[f].extension)
+            for s in planned
+            for f in options.formats
+        ]
         remove_temp_files(own)
         try:
             ready = [s for s in planned if s.result.status == "pending"]

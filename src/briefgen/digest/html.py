@@ -14,10 +14,12 @@ from typing import Any
 
 import jinja2
 
-from briefgen.digest.render import add_filters, check_texts
+from briefgen.digest.render import DIGEST_FORMATS, add_filters, check_texts
 from briefgen.digest.schema import Digest, Report
-from briefgen.html_view import segments
-from briefgen.rendering import make_environment, template
+from briefgen.errors import RenderError
+from briefgen.renderers.base import make_environment, template
+from briefgen.renderers.html import segments
+from briefgen.renderers.registry import OutputFormat
 
 #: One colour per source id, the same in the PDF's badges.
 BADGE_COLOURS = (
@@ -40,6 +42,11 @@ def _plain(value: Any) -> Any:
 @cache
 def _environment() -> jinja2.Environment:
     return add_filters(make_environment(_plain, autoescape=True))
+
+
+def prepare() -> None:
+    """Compile the template ahead of the first digest."""
+    template(_environment(), "digest.html.j2")
 
 
 def numbered(digest: Digest) -> list[Report]:
@@ -81,3 +88,14 @@ def render_html(digest: Digest, texts: Mapping[str, str]) -> str:
         ref=lambda r: number[id(r)],
         linked=range(1, len(reports) + 1),
     )
+
+
+def _render(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    if texts is None:
+        raise RenderError("the HTML digest shows its sources: pass texts={id: text}")
+    return render_html(digest, texts).encode("utf-8")
+
+
+DIGEST_FORMATS.register(
+    OutputFormat("html", ".html", _render, needs_source=True, suffixes=(".htm",), prepare=prepare)
+)

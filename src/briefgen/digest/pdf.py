@@ -1,24 +1,26 @@
 """Render a :class:`Digest` as a one-page PDF in the brief's newsroom style (Typst).
 
-Every value passes through :func:`briefgen.pdf.escape_typst`. A digest that does not fit one A4
-page first loses the quotes under its positions and differences, then its type shrinks in
-steps, then its lowest-priority items go (each section says "+N more in the full digest"):
+Every value passes through :func:`briefgen.renderers.pdf.escape_typst`. A digest that does not
+fit one A4 page first loses the quotes under its positions and differences, then its type shrinks
+in steps, then its lowest-priority items go (each section says "+N more in the full digest"):
 actors, then positions, then timeline events, then differences, which keep the framing and
 conflicts longest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import jinja2
 
 from briefgen.digest.html import BADGE_COLOURS
-from briefgen.digest.render import add_filters, clip
+from briefgen.digest.render import DIGEST_FORMATS, add_filters, clip
 from briefgen.digest.schema import Digest, TimelineEvent
 from briefgen.errors import RenderError
-from briefgen.pdf import (
+from briefgen.renderers.base import make_environment, template
+from briefgen.renderers.pdf import (
     compile_page,
     escape_typst,
     finish_pdf,
@@ -27,7 +29,7 @@ from briefgen.pdf import (
     timeline_date,
     typst_string,
 )
-from briefgen.rendering import make_environment, template
+from briefgen.renderers.registry import OutputFormat
 from briefgen.schema import Event, Evidence
 
 #: Base type sizes in points, largest first; the last is the readable floor.
@@ -145,3 +147,10 @@ def render_pdf(digest: Digest) -> bytes:
     pdf = compiled[lo]
     assert pdf is not None
     return finish_pdf(pdf, digest.meta.briefgen_version)
+
+
+def _render(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    return render_pdf(digest)
+
+
+DIGEST_FORMATS.register(OutputFormat("pdf", ".pdf", _render, binary=True, prepare=prepare))

@@ -1,8 +1,10 @@
-"""Render a :class:`Digest` as Markdown, JSON, JSON Lines, PDF or HTML.
+"""Render a :class:`Digest` in any format of :data:`DIGEST_FORMATS`; the md, json and jsonl ones.
 
 Markdown comes from ``templates/digest.md.j2`` through the same escaping environment as a
-brief (every value inert Markdown); the PDF and HTML views live in their own modules, loaded on
-demand. The HTML view shows the sources beside the digest, so it needs their texts.
+brief (every value inert Markdown). The PDF and HTML formats live in their own modules, which
+register with :data:`DIGEST_FORMATS` as a brief's formats do with ``BRIEF_FORMATS``; the registry
+imports them on first use. The HTML view shows the sources beside the digest, so it needs their
+texts.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from functools import cache
-from typing import Literal
 
 import jinja2
 
 from briefgen.digest.schema import Digest, DigestSource, Report
 from briefgen.errors import RenderError
-from briefgen.rendering import escape_markdown, make_environment, template
+from briefgen.renderers.base import escape_markdown, make_environment, template
+from briefgen.renderers.registry import OutputFormat, Registry
 
-DigestFormat = Literal["md", "json", "jsonl", "pdf", "html"]
-DIGEST_FORMATS: tuple[DigestFormat, ...] = ("md", "json", "jsonl", "pdf", "html")
+#: How a digest can be written; adding a format adds its module here.
+DIGEST_FORMATS: Registry[Digest, Mapping[str, str]] = Registry(
+    "digest", ("briefgen.digest.render", "briefgen.digest.pdf", "briefgen.digest.html")
+)
+#: A digest format's name, one of ``DIGEST_FORMATS.names()``.
+DigestFormat = str
 KIND_LABELS = {"only_in": "Only one reports", "conflict": "Conflict", "framing": "Framing"}
 
 
@@ -113,28 +119,33 @@ def render_digest(
 
     Args:
         digest: the digest.
-        fmt: ``md``, ``json``, ``jsonl``, ``pdf`` or ``html``.
+        fmt: a registered format: ``md``, ``json``, ``jsonl``, ``pdf`` or ``html``.
         texts: each source's text by id; needed by the HTML view, which shows them.
 
     Raises:
         RenderError: an unknown format, or HTML without the texts it shows.
     """
-    if fmt == "md":
-        return render_markdown(digest).encode("utf-8")
-    if fmt == "json":
-        return render_json(digest).encode("utf-8")
-    if fmt == "jsonl":
-        return render_jsonl(digest).encode("utf-8")
-    if fmt == "pdf":
-        from briefgen.digest.pdf import render_pdf
+    return DIGEST_FORMATS.render(digest, fmt, texts)
 
-        return render_pdf(digest)
-    if fmt == "html":
-        from briefgen.digest.html import render_html
 
-        if texts is None:
-            raise RenderError("the HTML digest shows its sources: pass texts={id: text}")
-        return render_html(digest, texts).encode("utf-8")
-    raise RenderError(
-        f"format {fmt!r} is not available for a digest: use one of {', '.join(DIGEST_FORMATS)}"
-    )
+def _render_markdown(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    return render_markdown(digest).encode("utf-8")
+
+
+def _render_json(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    return render_json(digest).encode("utf-8")
+
+
+def _render_jsonl(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
+    return render_jsonl(digest).encode("utf-8")
+
+
+def _prepare_markdown() -> None:
+    template(_markdown_env(), "digest.md.j2")
+
+
+DIGEST_FORMATS.register(
+    OutputFormat("md", ".md", _render_markdown, suffixes=(".markdown",), prepare=_prepare_markdown)
+)
+DIGEST_FORMATS.register(OutputFormat("json", ".json", _render_json))
+DIGEST_FORMATS.register(OutputFormat("jsonl", ".jsonl", _render_jsonl))

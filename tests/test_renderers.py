@@ -12,16 +12,10 @@ from conftest import NOTE_WORDINGS
 from pypdf import PdfReader
 
 from briefgen.errors import RenderError
-from briefgen.rendering import (
-    Format,
-    escape_markdown,
-    format_for,
-    grounding_line,
-    output_paths,
-    render,
-    render_json,
-    render_markdown,
-)
+from briefgen.renderers import Format, format_for, output_paths, render
+from briefgen.renderers.base import escape_markdown, grounding_line
+from briefgen.renderers.json import render_json
+from briefgen.renderers.markdown import render_markdown
 from briefgen.schema import Actor, Briefing, Evidence, OpenQuestion, Position
 
 FIXTURES = Path(__file__).with_name("fixtures")

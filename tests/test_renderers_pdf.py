@@ -15,9 +15,11 @@ import pytest
 import typst
 from pypdf import PdfReader
 
-from briefgen import pdf as pdfmod
 from briefgen.errors import RenderError
-from briefgen.pdf import (
+from briefgen.renderers import pdf as pdfmod
+from briefgen.renderers import render
+from briefgen.renderers.base import restates
+from briefgen.renderers.pdf import (
     QUOTE_FLOOR,
     SECTIONS,
     SIZES,
@@ -31,7 +33,6 @@ from briefgen.pdf import (
     typst_source,
     typst_string,
 )
-from briefgen.rendering import render, restates
 from briefgen.schema import Actor, Briefing, Event, Evidence, OpenQuestion, Position
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -1,4 +1,4 @@
-"""The HTML evidence view: the brief beside its source text, every evidence span highlighted.
+"""The ``html`` format, the evidence view: the brief beside its source, every span highlighted.
 
 One self-contained file (inline CSS, no scripts, no fetches; a Content-Security-Policy says so to
 the browser). Each event, position and open question links to its span in the source, and each
@@ -12,13 +12,16 @@ import hashlib
 import itertools
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import RenderError
-from briefgen.rendering import make_environment, template
-from briefgen.schema import Briefing
+from briefgen.renderers.base import make_environment, template
+from briefgen.renderers.registry import BRIEF_FORMATS, OutputFormat
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from briefgen.schema import Briefing
 
 #: What each grounding status tells the reader.
 MATCH_LABELS: dict[str, str] = {
@@ -87,7 +90,7 @@ def _environment() -> jinja2.Environment:
 
 
 def prepare() -> None:
-    """Compile the template (see rendering.prepare)."""
+    """Compile the template ahead of the first brief."""
     template(_environment(), "brief.html.j2")
 
 
@@ -125,3 +128,21 @@ def render_html(briefing: Briefing, source: str) -> str:
         linked=sorted(spans),
         segments=segments(source, spans),
     )
+
+
+def _render(briefing: Briefing, source: str | None) -> bytes:
+    if source is None:
+        raise RenderError("the HTML evidence view needs the source text: pass source=...")
+    return render_html(briefing, source).encode("utf-8")
+
+
+HTML = BRIEF_FORMATS.register(
+    OutputFormat(
+        "html",
+        ".html",
+        _render,
+        needs_source=True,
+        suffixes=(".htm",),
+        prepare=prepare,
+    )
+)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from briefgen.errors import RenderError
-from briefgen.html_view import Segment, evidence_spans, render_html, segments
-from briefgen.rendering import render
+from briefgen.renderers import render
+from briefgen.renderers.html import Segment, evidence_spans, render_html, segments
 from briefgen.schema import Briefing, Evidence, Position
 
 FIXTURES = Path(__file__).with_name("fixtures")

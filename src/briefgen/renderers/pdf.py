@@ -1,4 +1,4 @@
-"""Render a :class:`Briefing` as a one-page PDF: Jinja writes Typst, typst compiles it in-process.
+"""The ``pdf`` format: a :class:`Briefing` as one PDF page; Jinja writes Typst, typst compiles it.
 
 Every value in the Typst source passes through :func:`escape_typst` (the environment's
 ``finalize``), so an article full of ``# $ * _ @ [ ] { }`` stays text. When the brief does not fit
@@ -10,7 +10,6 @@ with a visible "…" and a note on the page.
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
 import re
 import threading
@@ -18,17 +17,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
-
-import jinja2
-import pikepdf
-import typst
+from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import RenderError
-from briefgen.rendering import Raw, make_environment, template
-from briefgen.schema import Actor, Briefing, Event, OpenQuestion, Position
+from briefgen.renderers.base import Raw, make_environment, template
+from briefgen.renderers.registry import BRIEF_FORMATS, OutputFormat
 
-_TYPST_VERSION = importlib.metadata.version("typst")
+# typst and pikepdf are large native extensions that md and json users never need: they are
+# imported where a PDF is made, not when the format registers.
+if TYPE_CHECKING:
+    import jinja2
+
+    from briefgen.schema import Actor, Briefing, Event, OpenQuestion, Position
 
 #: Base type sizes in points, largest first; the last one is the readable floor.
 SIZES: tuple[float, ...] = (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
@@ -186,6 +186,8 @@ def _environment() -> jinja2.Environment:
 def _compiler() -> Any:
     # One compiler per process: it loads the fonts once (a fresh typst.compile rescans the system
     # fonts every call, ~20 ms) and its memo cache stays bounded across thousands of briefs.
+    import typst
+
     return typst.Compiler()
 
 
@@ -193,7 +195,7 @@ _COMPILE_LOCK = threading.Lock()  # the compiler is one mutable Rust object
 
 
 def prepare() -> None:
-    """Compile the template and load the compiler with its fonts (see rendering.prepare)."""
+    """Compile the template and load the compiler with its fonts, ahead of the first brief."""
     template(_environment(), "brief.typ.j2")
     _compiler()
 
@@ -214,6 +216,8 @@ def typst_source(briefing: Briefing, fit: Fit | None = None) -> str:
 
 
 def _compile(source: str, timestamp: int | None) -> bytes:
+    import typst
+
     try:
         with _COMPILE_LOCK:
             pdf: bytes = _compiler().compile(input=source.encode("utf-8"), timestamp=timestamp)
@@ -226,6 +230,8 @@ def _compile(source: str, timestamp: int | None) -> bytes:
 
 
 def _page_count(pdf: bytes) -> int:
+    import pikepdf
+
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         return len(doc.pages)
 
@@ -408,12 +414,37 @@ def _clipped(b: Briefing) -> Briefing:
     )
 
 
+@cache
+def _typst_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("typst")
+
+
 def _stamp_creator(pdf: bytes, version: str) -> bytes:
     # Typst names itself as Creator and cannot be told otherwise; qpdf rewrites the Info
     # dictionary in a few ms (pypdf took ~50 ms), keeping the document ID deterministic.
+    import pikepdf
+
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         doc.docinfo["/Creator"] = f"briefgen {version}"
-        doc.docinfo["/Producer"] = f"Typst {_TYPST_VERSION} + qpdf {pikepdf.__libqpdf_version__}"
+        doc.docinfo["/Producer"] = f"Typst {_typst_version()} + qpdf {pikepdf.__libqpdf_version__}"
         out = io.BytesIO()
         doc.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+def _render(briefing: Briefing, source: str | None) -> bytes:
+    return render_pdf(briefing)
+
+
+PDF = BRIEF_FORMATS.register(
+    OutputFormat(
+        "pdf",
+        ".pdf",
+        _render,
+        binary=True,
+        stage="laying out the PDF",
+        prepare=prepare,
+    )
+)
