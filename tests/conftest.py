@@ -229,7 +229,7 @@ def recorded_llm_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if mode in (None, "none"):
         yield "http://127.0.0.1:9/v1"  # never contacted: replay answers every request
         return
-    from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
+    from briefgen.backends.embedded import EmbeddedServer, ServerOptions, default_model_path
 
     with EmbeddedServer(ServerOptions(default_model_path(), n_ctx=8192)) as server:
         yield server.base_url

@@ -58,7 +58,7 @@ def test_pure_layers_never_reach_the_llm() -> None:
         *("schema.py", "grounding.py", "rendering.py", "review.py", "repair.py", "dates.py"),
         *("pdf.py", "html_view.py"),
     }
-    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded"):
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.backends.embedded"):
         assert not (importers(module) & pure), module
 
 
@@ -67,7 +67,7 @@ def test_the_digests_pure_modules_never_reach_the_llm() -> None:
         f"digest/{name}.py"
         for name in ("schema", "align", "actors", "differences", "positions", "cites")
     } | {f"digest/{name}.py" for name in ("request", "assemble", "render", "pdf", "html")}
-    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded", "briefgen.digest.run"):
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.backends.embedded", "briefgen.digest.run"):
         assert not (importers(module) & pure), module
 
 

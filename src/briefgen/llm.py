@@ -611,7 +611,7 @@ def connect(
         yield Connection(LLM(client, model, settings, backend, on_event=on_event), backend, model)
         return
     if settings.backend == "embedded":
-        from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
+        from briefgen.backends.embedded import EmbeddedServer, ServerOptions, default_model_path
 
         started = time.monotonic()
         emit(log, on_event, ModelLoading(settings.model_path))

@@ -1,0 +1,1 @@
+"""LLM backends: the servers briefgen can talk to."""
