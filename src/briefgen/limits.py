@@ -74,6 +74,18 @@ class RunLimiter:
     async def acquire(self, body: dict[str, Any]) -> None:
         """Wait until the back-off gate is open and both rate limits admit this request."""
         await self.wait_gate()
+        await self._admit(body)
+
+    def acquire_blocking(self, body: dict[str, Any]) -> None:
+        """The blocking twin of :meth:`acquire`, for a sync caller outside any event loop."""
+        while (delay := self._resume_at - time.monotonic()) > 0:
+            time.sleep(delay)
+        if self.rpm is not None or self.tpm is not None:
+            # The leaky buckets are aiolimiter's, which only await: run them in a loop of
+            # their own (a sync caller has none running).
+            asyncio.run(self._admit(body))
+
+    async def _admit(self, body: dict[str, Any]) -> None:
         if self.rpm is not None:
             await self.rpm.acquire()
         if self.tpm is not None:
