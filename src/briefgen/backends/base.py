@@ -33,8 +33,8 @@ class Capabilities:
         modes: the structured-output modes the server serves.
         strict_unsupported: JSON-schema keywords its strict mode rejects; they are left out of
             the schema sent, and answers are still validated against them.
-        batch_api: the provider offers a batch API (JSONL upload, answers within a day,
-            half the price).
+        batch_api: the server may offer OpenAI's Batch API (JSONL upload, answers within a
+            day, half the price), so ``--via batch-api`` may try it.
         concurrency: requests the server answers at once; None leaves it to the run's jobs.
         own_context: the model runs here with ``Settings.n_ctx`` as its window, so a request's
             source gets what the prompt and the answer leave of it.

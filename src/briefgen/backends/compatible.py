@@ -9,9 +9,10 @@ from briefgen.backends.sdk import SDKBackend
 class Compatible(SDKBackend):
     """A server speaking OpenAI's chat completions: the full schema, priced by its URL.
 
-    It asks the server which model it serves when none is named.
+    It asks the server which model it serves when none is named. A gateway may relay OpenAI's
+    Batch API too, so a batch run may try it.
     """
 
     name = "openai-compatible"
-    capabilities = Capabilities()
+    capabilities = Capabilities(batch_api=True)
     limit_key = "max_tokens"
