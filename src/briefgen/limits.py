@@ -77,13 +77,16 @@ class RunLimiter:
         await self._admit(body)
 
     def acquire_blocking(self, body: dict[str, Any]) -> None:
-        """The blocking twin of :meth:`acquire`, for a sync caller outside any event loop."""
+        """The blocking twin of :meth:`acquire`: wait while the 429 back-off gate is closed.
+
+        Raises:
+            ConfigError: the limiter has rate limits, which pace async runs only (aiolimiter's
+                buckets belong to one event loop; a sync caller sends one request at a time).
+        """
+        if self.rpm is not None or self.tpm is not None:
+            raise ConfigError("rpm and tpm pace async runs only: brief with AsyncBriefer")
         while (delay := self._resume_at - time.monotonic()) > 0:
             time.sleep(delay)
-        if self.rpm is not None or self.tpm is not None:
-            # The leaky buckets are aiolimiter's, which only await: run them in a loop of
-            # their own (a sync caller has none running).
-            asyncio.run(self._admit(body))
 
     async def _admit(self, body: dict[str, Any]) -> None:
         if self.rpm is not None:

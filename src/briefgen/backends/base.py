@@ -121,6 +121,8 @@ class Backend(Protocol):
     #: The label a brief's metadata carries, and the key of :data:`briefgen.backends.BACKENDS`.
     name: str
     capabilities: Capabilities
+    #: Where requests go below the client's base URL (for the log).
+    path: str
 
     def request_body(
         self,

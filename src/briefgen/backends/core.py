@@ -290,7 +290,7 @@ class Core:
             log.debug(
                 "POST %s%s: model %s, %s, %d messages, %d characters",
                 self._safe_where(),
-                "/chat/completions",
+                self.backend.path,
                 self.model,
                 schema.__name__,
                 len(body["messages"]),

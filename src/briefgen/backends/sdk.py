@@ -171,6 +171,7 @@ class SDKBackend:
 
     name: str = "openai-compatible"
     capabilities: Capabilities = Capabilities()
+    path: str = PATH
     #: The body key capping an answer's tokens.
     limit_key: str = "max_tokens"
 
