@@ -157,7 +157,7 @@ class Core:
         on_event: told of every transport retry (see :mod:`briefgen.events`).
     """
 
-    client: Any
+    client: Client
     model: str
     settings: Settings
     backend: Backend = field(default_factory=Compatible)
@@ -303,8 +303,7 @@ class Core:
         return str(self.client.base_url).rstrip("/")
 
     def _secrets(self) -> list[str | None]:
-        client: Client = self.client
-        return [self.settings.api_key, client.api_key]
+        return [self.settings.api_key, self.client.api_key]
 
     def _safe_where(self) -> str:
         """The server's URL for a log line: a password in it masked."""
