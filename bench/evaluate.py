@@ -103,21 +103,20 @@ def _trace_calls(log: list[dict[str, Any]]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Brief every sampled article with one Briefer, saving the result after each article."""
-    from briefgen import Briefer, BriefgenError, Settings, SourceInfo, llm
+    from briefgen import Briefer, BriefgenError, Settings, SourceInfo
     from briefgen.errors import ExtractionError
 
     attempts_log: list[list[str]] = []
     _trace_reviews(attempts_log)
     calls_log: list[dict[str, Any]] = []
     _trace_calls(calls_log)
-    if args.repeat_penalty is not None:  # an ablation knob for the embedded model
-        llm.EMBEDDED_REPEAT_PENALTY = args.repeat_penalty
 
     corpus, gold = Path(args.corpus), load_gold(Path(args.gold))
     files = sample(corpus, args.n, args.seed, args.max_chars, args.min_chars)
     if args.only:  # a quick look at some of the sample; not comparable with a full run
         files = [f for f in files if any(part in f.name for part in args.only)]
     overrides = {"base_url": args.base_url, "model": args.model, "mode": args.mode}
+    overrides["repeat_penalty"] = args.repeat_penalty  # an ablation knob for the embedded model
     settings = Settings.load(**overrides)
     result: dict[str, Any] = {
         "label": args.label,
@@ -133,9 +132,7 @@ def run(args: argparse.Namespace) -> int:
             "max_attempts": settings.max_attempts,
             "max_output_tokens": settings.max_output_tokens,
             "temperature": settings.temperature,
-            "repeat_penalty": llm.EMBEDDED_REPEAT_PENALTY
-            if settings.backend == "embedded"
-            else None,
+            "repeat_penalty": settings.repeat_penalty if settings.backend == "embedded" else None,
         },
         "articles": [],
     }

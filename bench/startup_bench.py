@@ -33,7 +33,6 @@ HEAVY = (
     "typst",
     "charset_normalizer",
     "genai_prices",
-    "tenacity",
     "aiolimiter",
     "sentencex",
     "rapidfuzz",

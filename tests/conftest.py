@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -10,6 +11,9 @@ from typing import Any
 import httpx
 import openai
 import pytest
+
+from briefgen import llm
+from briefgen.llm import Timing
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_9c79eb009ab07a8d.txt"
@@ -173,16 +177,28 @@ class Script:
         )
 
 
+class Waits(list[float]):
+    """Transport-retry waits, recorded instead of slept by the :class:`Timing` it hands out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timing = Timing(sleep=self.append, asleep=self._asleep)
+
+    async def _asleep(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def connect_with(monkeypatch: pytest.MonkeyPatch, timing: Timing) -> None:
+    """Hand ``timing`` to every connection the code under test opens (``connect`` takes it)."""
+    monkeypatch.setattr("briefgen.llm.connect", functools.partial(llm.connect, timing=timing))
+
+
 @pytest.fixture
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Record transport-retry waits instead of sleeping."""
-    waits: list[float] = []
-
-    async def async_wait(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr("briefgen.llm.SLEEP", waits.append)
-    monkeypatch.setattr("briefgen.llm.ASYNC_SLEEP", async_wait)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[Waits]:
+    """Record transport-retry waits instead of sleeping: pass ``no_sleep.timing`` to an LLM;
+    connections the code under test opens get it too."""
+    waits = Waits()
+    connect_with(monkeypatch, waits.timing)
     yield waits
 
 
@@ -229,7 +245,7 @@ def recorded_llm_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if mode in (None, "none"):
         yield "http://127.0.0.1:9/v1"  # never contacted: replay answers every request
         return
-    from briefgen.embedded import EmbeddedServer, ServerOptions, default_model_path
+    from briefgen.backends.embedded import EmbeddedServer, ServerOptions, default_model_path
 
     with EmbeddedServer(ServerOptions(default_model_path(), n_ctx=8192)) as server:
         yield server.base_url

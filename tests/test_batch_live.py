@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import BASIL
+from conftest import BASIL, connect_with
 from fake_server import FakeServer, Faults
 
 from briefgen.batch import BatchOptions, Progress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
+from briefgen.llm import Timing
 from briefgen.output import remove_temp_files, safe_relative_path
 from briefgen.runreport import Ignored
 from briefgen.settings import Settings
@@ -184,7 +185,7 @@ def test_a_brief_that_cannot_be_written_fails_only_its_source(
 
 
 def test_transient_faults_are_retried_and_every_source_succeeds(folder, tmp_path, monkeypatch):
-    monkeypatch.setattr("briefgen.llm._BACKOFF", lambda state: 0.01)
+    connect_with(monkeypatch, Timing(backoff=lambda attempt: 0.01))
     with FakeServer(faults=Faults.transient(0.4, retry_after=0.01), seed=3) as server:
         report = run_batch([folder], tmp_path / "out", settings_for(server), options(tmp_path))
         assert report.ok and report.count("ok") == 3

@@ -117,7 +117,7 @@ def test_second_format_reuses_the_cached_answer(
 ) -> None:
     script = Script(completion(draft()), completion(draft()))
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("briefgen.llm._make_client", lambda *a: script.client())
+    monkeypatch.setattr("briefgen.backends.sdk.make_client", lambda *a: script.client())
     base = [str(source_file), "--base-url", "http://llm.test/v1", "--model", "m"]
     assert cli.main([*base, "-o", str(tmp_path / "b.json")]) == 0
     assert cli.main([*base, "-o", str(tmp_path / "b.md")]) == 0
@@ -351,7 +351,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Script:
     """A scripted LLM server behind --base-url; no response cache."""
     script = Script(completion(draft()))
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("briefgen.llm._make_client", lambda *a: script.client())
+    monkeypatch.setattr("briefgen.backends.sdk.make_client", lambda *a: script.client())
     return script
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from conftest import PLANTED, planted_briefs
 
+from briefgen.backends.sdk import response_format
 from briefgen.digest.align import View
 from briefgen.digest.request import Plan, plan
 from briefgen.digest.schema import DraftMerge
-from briefgen.llm import response_format
 from briefgen.sentences import Document
 
 GOLDEN = Path(__file__).parent / "golden" / "digest_prompt.json"

@@ -44,8 +44,12 @@ def importers(prefix: str) -> set[str]:
     }
 
 
-def test_only_llm_module_imports_openai() -> None:
-    assert importers("openai") <= {"llm.py"}
+#: The backends that speak the OpenAI SDK: the only modules that may import ``openai``.
+SDK_MODULES = {"backends/sdk.py", "backends/openai.py"}
+
+
+def test_only_the_sdk_backends_import_openai() -> None:
+    assert importers("openai") <= SDK_MODULES
 
 
 def test_only_cli_imports_cli_frameworks() -> None:
@@ -58,7 +62,7 @@ def test_pure_layers_never_reach_the_llm() -> None:
         *("schema.py", "grounding.py", "review.py", "repair.py", "dates.py"),
         *(path.relative_to(PACKAGE).as_posix() for path in (PACKAGE / "renderers").glob("*.py")),
     }
-    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded"):
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.backends"):
         assert not (importers(module) & pure), module
 
 
@@ -67,7 +71,7 @@ def test_the_digests_pure_modules_never_reach_the_llm() -> None:
         f"digest/{name}.py"
         for name in ("schema", "align", "actors", "differences", "positions", "cites")
     } | {f"digest/{name}.py" for name in ("request", "assemble", "render", "pdf", "html")}
-    for module in ("briefgen.llm", "briefgen.extract", "briefgen.embedded", "briefgen.digest.run"):
+    for module in ("briefgen.llm", "briefgen.extract", "briefgen.backends", "briefgen.digest.run"):
         assert not (importers(module) & pure), module
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from briefgen.errors import ConfigError
@@ -21,3 +23,14 @@ def test_a_rate_that_is_not_above_zero_is_a_config_error(
 def test_no_limit_and_positive_limits_are_fine() -> None:
     assert RunLimiter().rpm is None
     assert RunLimiter(3, 10_000).rpm is not None
+
+
+def test_a_sync_caller_waits_out_the_429_gate() -> None:
+    body = {"messages": [{"role": "user", "content": "x"}], "max_tokens": 10}
+    limiter = RunLimiter()
+    limiter.back_off(0.05)
+    started = time.monotonic()
+    limiter.acquire_blocking(body)
+    assert time.monotonic() - started >= 0.04 and limiter.backoffs == 1
+    with pytest.raises(ConfigError, match="async"):
+        RunLimiter(rpm=2).acquire_blocking(body)

@@ -7,20 +7,23 @@ import logging
 
 import httpx
 import pytest
-from conftest import Script, completion, draft
+from conftest import Script, Waits, completion, draft
 from pydantic import BaseModel
 
+from briefgen.backends import get
+from briefgen.backends.sdk import is_transient, retry_after
 from briefgen.errors import ConfigError, ExtractionError, LLMError
 from briefgen.events import ProgressEvent, TransportRetry
-from briefgen.llm import LLM, is_transient, retry_after
+from briefgen.llm import LLM, Timing
 from briefgen.schema import Draft, DraftStances, pinned
 from briefgen.settings import Settings
 
 MESSAGES = [{"role": "system", "content": "sys"}, {"role": "user", "content": "<source>x</source>"}]
 
 
-def make(script: Script, **settings: object) -> LLM:
-    return LLM(script.client(), "test-model", Settings(**settings), "openai-compatible")
+def make(script: Script, timing: Timing | None = None, **settings: object) -> LLM:
+    backend = get("openai-compatible")
+    return LLM(script.client(), "test-model", Settings(**settings), backend, timing or Timing())
 
 
 def test_json_schema_request_body_is_strict_and_bounded() -> None:
@@ -41,19 +44,21 @@ def test_json_schema_request_body_is_strict_and_bounded() -> None:
 
 def test_openai_gets_the_schema_without_the_string_bounds_it_rejects() -> None:
     script = Script(completion(draft()))
-    LLM(script.client(), "gpt-4o-mini", Settings(), "openai").complete(MESSAGES, Draft)
+    LLM(script.client(), "gpt-4o-mini", Settings(), get("openai")).complete(MESSAGES, Draft)
     schema = json.dumps(script.bodies()[0]["response_format"]["json_schema"]["schema"])
     assert '"maxLength"' not in schema and '"maxItems"' in schema
     assert '"minimum"' not in schema and '"maximum"' not in schema
     assert script.bodies()[0]["max_completion_tokens"] == Settings().max_output_tokens
     tools = Script(completion(draft()))
-    LLM(tools.client(), "gpt-4o-mini", Settings(mode="tools"), "openai").complete(MESSAGES, Draft)
+    LLM(tools.client(), "gpt-4o-mini", Settings(mode="tools"), get("openai")).complete(
+        MESSAGES, Draft
+    )
     tool = json.dumps(tools.bodies()[0]["tools"])
     assert '"maxLength"' not in tool and '"maxItems"' in tool
     assert '"minimum"' not in tool and '"maximum"' not in tool
     # Pinned positions are outside OpenAI's subset: it gets the plain items, and the prompt.
     pins = Script(completion(draft()))
-    LLM(pins.client(), "gpt-4o-mini", Settings(), "openai").complete(
+    LLM(pins.client(), "gpt-4o-mini", Settings(), get("openai")).complete(
         MESSAGES, pinned([("Ana Ruiz", 3)])
     )
     positions = pins.bodies()[0]["response_format"]["json_schema"]["schema"]["properties"]
@@ -67,7 +72,7 @@ def test_only_the_embedded_backend_asks_its_grammar_for_compact_json(
     sent = {}
     for backend in ("embedded", "openai-compatible", "openai"):
         script = Script(completion(draft()))
-        LLM(script.client(), "test-model", Settings(), backend).complete(MESSAGES, schema)
+        LLM(script.client(), "test-model", Settings(), get(backend)).complete(MESSAGES, schema)
         sent[backend] = script.bodies()[0]
     # llama.cpp honours llguidance's whitespace option only in a grammar of its own.
     grammar = sent["embedded"]["grammar"]
@@ -81,13 +86,13 @@ def test_only_the_embedded_backend_asks_its_grammar_for_compact_json(
     assert "grammar" not in sent["openai"] and "x-guidance" not in json.dumps(sent["openai"])
 
 
-def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:
+def test_429_honours_retry_after_then_succeeds(no_sleep: Waits) -> None:
     script = Script(
         httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}}),
         httpx.Response(503, json={"error": {"message": "busy"}}),
         completion(draft()),
     )
-    llm = make(script)
+    llm = make(script, no_sleep.timing)
     reply = llm.complete(MESSAGES, Draft)
     assert reply.content
     assert no_sleep[0] == 7.0
@@ -99,7 +104,7 @@ def test_429_honours_retry_after_then_succeeds(no_sleep: list[float]) -> None:
 
 
 def test_each_retry_is_logged_and_announced_with_its_wait(
-    no_sleep: list[float], caplog: pytest.LogCaptureFixture
+    no_sleep: Waits, caplog: pytest.LogCaptureFixture
 ) -> None:
     script = Script(
         httpx.Response(429, headers={"retry-after": "7"}, json={"error": {"message": "slow"}}),
@@ -107,7 +112,7 @@ def test_each_retry_is_logged_and_announced_with_its_wait(
         completion(draft()),
     )
     seen: list[ProgressEvent] = []
-    llm = make(script, transport_retries=3)
+    llm = make(script, no_sleep.timing, transport_retries=3)
     llm.on_event = seen.append
     with caplog.at_level(logging.DEBUG, logger="briefgen"):
         llm.complete(MESSAGES, Draft)
@@ -132,51 +137,50 @@ def test_a_password_in_the_server_url_is_masked_in_the_log(
 ) -> None:
     script = Script(completion(draft()))
     client = script.client().with_options(base_url="http://user:hunter22secret@llm.test/v1")
-    llm = LLM(client, "test-model", Settings(), "openai-compatible")
+    llm = LLM(client, "test-model", Settings(), get("openai-compatible"))
     with caplog.at_level(logging.DEBUG, logger="briefgen"):
         llm.complete(MESSAGES, Draft)
     assert caplog.records and "hunter22secret" not in caplog.text
 
 
-def test_dropped_connection_and_timeout_are_retried(no_sleep: list[float]) -> None:
+def test_dropped_connection_and_timeout_are_retried(no_sleep: Waits) -> None:
     script = Script(
         httpx.RemoteProtocolError("server disconnected"),
         httpx.ReadTimeout("slow"),
         completion(draft()),
     )
-    assert make(script).complete(MESSAGES, Draft).content
+    assert make(script, no_sleep.timing).complete(MESSAGES, Draft).content
     assert len(no_sleep) == 2
 
 
-def test_retries_are_bounded_and_end_in_one_clear_line(no_sleep: list[float]) -> None:
+def test_retries_are_bounded_and_end_in_one_clear_line(no_sleep: Waits) -> None:
     script = Script(*[httpx.Response(500, json={"error": {"message": "boom"}})] * 3)
     with pytest.raises(LLMError) as err:
-        make(script, transport_retries=2).complete(MESSAGES, Draft)
+        make(script, no_sleep.timing, transport_retries=2).complete(MESSAGES, Draft)
     assert len(script.requests) == 3
     message = str(err.value)
     assert "\n" not in message and "500" in message and "try again" in message
     assert "sk-test-secret" not in message
 
 
-def test_a_200_that_is_not_json_is_retried_then_named(no_sleep: list[float]) -> None:
+def test_a_200_that_is_not_json_is_retried_then_named(no_sleep: Waits) -> None:
     page = httpx.Response(
         200, text="<html>proxy error</html>", headers={"content-type": "text/html"}
     )
     script = Script(page, completion(draft()))
-    assert make(script).complete(MESSAGES, Draft).content and len(no_sleep) == 1
+    assert make(script, no_sleep.timing).complete(MESSAGES, Draft).content and len(no_sleep) == 1
     script = Script(*[page] * 2)
     with pytest.raises(LLMError) as err:
-        make(script, transport_retries=1).complete(MESSAGES, Draft)
+        make(script, no_sleep.timing, transport_retries=1).complete(MESSAGES, Draft)
     assert "\n" not in str(err.value) and "not JSON" in str(err.value)
 
 
-def test_overall_deadline_stops_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overall_deadline_stops_retries() -> None:
     clock = [0.0]
-    monkeypatch.setattr("briefgen.llm.SLEEP", lambda s: clock.__setitem__(0, clock[0] + s))
-    monkeypatch.setattr("tenacity.time.monotonic", lambda: clock[0])
+    timing = Timing(sleep=lambda s: clock.__setitem__(0, clock[0] + s), clock=lambda: clock[0])
     script = Script(*[httpx.Response(429, headers={"retry-after": "50"})] * 10)
     with pytest.raises(LLMError, match="429"):
-        make(script, transport_retries=9, deadline=120).complete(MESSAGES, Draft)
+        make(script, timing, transport_retries=9, deadline=120).complete(MESSAGES, Draft)
     assert len(script.requests) == 4  # 0, 50, 100, 150 s: the deadline ends it
 
 
@@ -259,9 +263,9 @@ def test_tools_mode_reads_the_forced_call() -> None:
     assert json.loads(reply.content or "") == draft()
 
 
-async def test_async_twin_retries_the_same_way(no_sleep: list[float]) -> None:
+async def test_async_twin_retries_the_same_way(no_sleep: Waits) -> None:
     script = Script(httpx.Response(502), completion(draft()))
-    llm = LLM(script.async_client(), "test-model", Settings(), "openai-compatible")
+    llm = LLM(script.async_client(), "test-model", Settings(), timing=no_sleep.timing)
     reply = await llm.acomplete(MESSAGES, Draft)
     assert reply.content and len(no_sleep) == 1
 

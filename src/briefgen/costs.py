@@ -1,7 +1,8 @@
 """Dollar cost of token usage, from the maintained ``genai-prices`` table.
 
-A model the table does not know costs ``None`` ("unknown"), never a guess. The embedded local
-model has no per-token price, so it costs 0. OpenAI's Batch API bills half the standard price.
+A model the table does not know costs ``None`` ("unknown"), never a guess. A backend declares
+how it is priced (:class:`briefgen.backends.Capabilities`): free (the embedded local model), by
+its provider (OpenAI), or by its server's URL. OpenAI's Batch API bills half the standard price.
 """
 
 from __future__ import annotations
@@ -71,17 +72,21 @@ def cost_usd(
     Args:
         usage: tokens spent (cached answers spend none).
         model: the model name the server reported or was asked for.
-        backend: ``embedded`` (free), ``openai`` or ``openai-compatible``.
-        base_url: the server URL; an OpenAI-compatible server is priced only when the table
-            knows its provider by URL (a self-hosted vLLM is "unknown", not OpenAI's price).
+        backend: the backend's name (:data:`briefgen.backends.BACKENDS`).
+        base_url: the server URL; a backend without a provider of its own (any
+            OpenAI-compatible server) is priced only when the table knows its provider by
+            URL (a self-hosted vLLM is "unknown", not OpenAI's price).
             One on loopback or a private address is unknown without a search of the table,
             which takes ~0.1 s of CPU while a batch's first requests go out.
         batch: the tokens went through the OpenAI Batch API.
     """
-    if backend == "embedded":
+    from briefgen.backends import capabilities  # the backends load the LLM SDK
+
+    declared = capabilities(backend)
+    if declared.free:
         return 0.0
-    provider_id = "openai" if backend == "openai" else None
-    api_url = None if backend == "openai" else base_url
+    provider_id = declared.price_provider
+    api_url = None if provider_id else base_url
     if api_url is None and provider_id is None:
         return None
     if api_url is not None and _self_hosted(api_url):

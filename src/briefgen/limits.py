@@ -74,6 +74,21 @@ class RunLimiter:
     async def acquire(self, body: dict[str, Any]) -> None:
         """Wait until the back-off gate is open and both rate limits admit this request."""
         await self.wait_gate()
+        await self._admit(body)
+
+    def acquire_blocking(self, body: dict[str, Any]) -> None:
+        """The blocking twin of :meth:`acquire`: wait while the 429 back-off gate is closed.
+
+        Raises:
+            ConfigError: the limiter has rate limits, which pace async runs only (aiolimiter's
+                buckets belong to one event loop; a sync caller sends one request at a time).
+        """
+        if self.rpm is not None or self.tpm is not None:
+            raise ConfigError("rpm and tpm pace async runs only: brief with AsyncBriefer")
+        while (delay := self._resume_at - time.monotonic()) > 0:
+            time.sleep(delay)
+
+    async def _admit(self, body: dict[str, Any]) -> None:
         if self.rpm is not None:
             await self.rpm.acquire()
         if self.tpm is not None:

@@ -21,10 +21,9 @@ import platformdirs
 from briefgen.errors import ConfigError
 
 Mode = Literal["auto", "json_schema", "json_object", "tools"]
-Backend = Literal["embedded", "openai", "openai-compatible"]
+#: The names :mod:`briefgen.backends` registers its backends under.
+BackendName = Literal["embedded", "openai", "openai-compatible"]
 
-#: The model used against api.openai.com when none is named.
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 #: Tokens of a request besides the source: system prompt, schema hint, re-ask problems.
 PROMPT_OVERHEAD_TOKENS = 2_000
 #: Smallest chunk budget, however small the embedded context: smaller parts lose all context.
@@ -38,6 +37,7 @@ _LEAST: dict[str, float] = {
     "max_total_tokens": 1,
     "max_output_tokens": 1,
     "temperature": 0,
+    "repeat_penalty": 0,
     "transport_retries": 0,
     "n_ctx": 1,
     "threads": 0,
@@ -58,6 +58,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "max_total_tokens": ("BRIEFGEN_MAX_TOTAL_TOKENS",),
     "max_output_tokens": ("BRIEFGEN_MAX_OUTPUT_TOKENS",),
     "temperature": ("BRIEFGEN_TEMPERATURE",),
+    "repeat_penalty": ("BRIEFGEN_REPEAT_PENALTY",),
     "request_timeout": ("BRIEFGEN_REQUEST_TIMEOUT",),
     "deadline": ("BRIEFGEN_DEADLINE",),
     "transport_retries": ("BRIEFGEN_TRANSPORT_RETRIES",),
@@ -86,6 +87,9 @@ class Settings:
         max_total_tokens: no re-ask is sent once the source has used this many tokens.
         max_output_tokens: cap on the tokens of one answer.
         temperature: sampling temperature; 0 keeps runs repeatable.
+        repeat_penalty: llama.cpp's repeat penalty, sent to the embedded model only; off (1.0,
+            nothing sent) by default, as 1.1 stops repeated actors but makes the model
+            paraphrase its quotes.
         request_timeout: seconds one HTTP request may take.
         deadline: seconds all transport retries of one request may take together.
         transport_retries: retries after a 429, 5xx, timeout or dropped connection.
@@ -106,6 +110,7 @@ class Settings:
     max_total_tokens: int = 24_000
     max_output_tokens: int = 1_800
     temperature: float = 0.0
+    repeat_penalty: float = 1.0
     request_timeout: float = 300.0
     deadline: float = 900.0
     transport_retries: int = 5
@@ -133,20 +138,23 @@ class Settings:
     def input_budget(self, backend: str | None = None) -> int:
         """Source tokens one request may carry with ``backend`` (default: this one's).
 
-        The embedded model's window must also hold the system prompt, a re-ask (the previous
-        answer plus its problems) and the new answer, so its budget is what is left of ``n_ctx``.
-        Hosted models have long windows, but no single call should carry a whole long report.
+        A model run here with ``n_ctx`` as its window (the embedded one) must also fit the
+        system prompt, a re-ask (the previous answer plus its problems) and the new answer,
+        so its budget is what is left of ``n_ctx``. Hosted models have long windows, but no
+        single call should carry a whole long report.
         """
         if self.input_budget_tokens > 0:
             return self.input_budget_tokens
-        if (backend or self.backend) == "embedded":
+        from briefgen.backends import capabilities  # the backends load the LLM SDK
+
+        if capabilities(backend or self.backend).own_context:
             room = self.n_ctx - 2 * self.max_output_tokens - PROMPT_OVERHEAD_TOKENS
             return max(MIN_INPUT_BUDGET, room)
         return HOSTED_INPUT_BUDGET
 
     @property
-    def backend(self) -> Backend:
-        """Which kind of LLM service these settings reach."""
+    def backend(self) -> BackendName:
+        """Which kind of LLM service these settings reach: a name in :mod:`briefgen.backends`."""
         if self.model_path:
             return "embedded"
         if self.base_url:

@@ -252,6 +252,6 @@ async def brief_via_batch_api(run: Run, todo: list[Job], client: AsyncClient | N
     async with replayer:
         assert replayer.connection is not None
         run.attach(replayer.connection)
-        if replayer.connection.backend == "embedded":
+        if not replayer.connection.capabilities.batch_api:
             raise ConfigError("--via batch-api needs OpenAI or a compatible batch service")
         await BatchApiRun(run, replayer).run_rounds(todo)

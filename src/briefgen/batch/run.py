@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
+from briefgen import backends
 from briefgen.cache import ResponseCache, default_cache_dir
 from briefgen.costs import cost_usd
 from briefgen.discovery import INDEX_HTML_NAME, INDEX_NAME, REPORT_NAME, STATE_DIR, find
@@ -358,7 +359,8 @@ class Run:
 
 
 def effective_jobs(options: BatchOptions, settings: Settings) -> int:
-    """Workers to run: the embedded server answers one request at a time, so it gets one."""
-    if settings.backend == "embedded":
-        return 1
-    return max(1, options.jobs or DEFAULT_JOBS)
+    """Workers to run: as many as the backend answers at once (the embedded server one), else
+    the run's ``--jobs``."""
+    return backends.capabilities(settings.backend).concurrency or max(
+        1, options.jobs or DEFAULT_JOBS
+    )

@@ -287,7 +287,7 @@ class AsyncDigester(DigesterBase):
         conn = briefer.connection
         started = time.monotonic()
         done: list[Any]
-        if conn.backend == "embedded":
+        if conn.capabilities.concurrency == 1:
             done = [await self._brief(i, s) for i, s in zip(SOURCE_IDS, loaded, strict=False)]
         else:
             briefs = (self._brief(i, s) for i, s in zip(SOURCE_IDS, loaded, strict=False))

