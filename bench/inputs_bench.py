@@ -17,7 +17,7 @@ from pathlib import Path
 import typst
 
 from briefgen.errors import SourceError
-from briefgen.extract import plan
+from briefgen.extract import chunks_for
 from briefgen.settings import Settings
 from briefgen.sources import load_source
 
@@ -110,7 +110,7 @@ def main() -> None:
 
         def load_and_plan() -> int:
             source = load_source(large)
-            return len(plan(source.text, settings, "embedded"))
+            return len(chunks_for(source.text, settings, "embedded"))
 
         start = time.perf_counter()
         mb, parts = peak_mb(load_and_plan)

@@ -27,7 +27,7 @@ def _brief(
     """The briefing of ``answer`` as one session builds it: review, then assemble."""
     doc = doc or Document(SOURCE)
     info = info or SourceInfo()
-    result = review.review(json.dumps(answer), doc, anchor=info.date)
+    result = review.check_answer(json.dumps(answer), doc, anchor=info.date)
     return assemble.briefing(
         result,
         doc,
@@ -218,7 +218,7 @@ def test_an_unchecked_item_citing_a_sentence_the_text_lacks_is_dropped_here_too(
     field: str,
 ) -> None:
     # The briefing never shows words the source does not have, whatever it is given.
-    checked = review.review(json.dumps(draft()), Document(SOURCE))
+    checked = review.check_answer(json.dumps(draft()), Document(SOURCE))
     assert checked.draft is not None
     items = getattr(checked.draft, field)
     unchecked = checked.draft.model_copy(
@@ -244,7 +244,7 @@ def test_a_position_whose_sentence_does_not_name_its_speaker_is_dropped() -> Non
 
 
 def test_a_note_made_twice_is_listed_once() -> None:
-    checked = review.review(json.dumps(draft()), Document(SOURCE))
+    checked = review.check_answer(json.dumps(draft()), Document(SOURCE))
     note = 'actors[4]: dropped "Tom Reed", listed twice'
     checked.repairs = [note, "another note", note]
     briefing = _assembled(checked)

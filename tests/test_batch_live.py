@@ -11,7 +11,7 @@ import pytest
 from conftest import BASIL, connect_with
 from fake_server import FakeServer, Faults
 
-from briefgen.batch import BatchOptions, Progress, run_batch
+from briefgen.batch import BatchOptions, BatchProgress, run_batch
 from briefgen.cli import main
 from briefgen.errors import ConfigError
 from briefgen.llm import Timing
@@ -235,7 +235,7 @@ def test_jobs_bound_concurrency_and_progress_reports_each_source(tmp_path):
     root.mkdir()
     for i in range(8):
         (root / f"a{i}.txt").write_text(ARTICLES["harbor.txt"] + f" Item {i}.", "utf-8")
-    seen: list[Progress] = []
+    seen: list[BatchProgress] = []
     with FakeServer(latency=0.2) as server:
         report = run_batch(
             [root],

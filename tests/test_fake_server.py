@@ -21,7 +21,7 @@ from fake_server import (
 from test_layers import runtime_imports
 
 from briefgen.extract import Session
-from briefgen.review import review, unwritten
+from briefgen.review import check_answer, unwritten
 from briefgen.sentences import Document
 from briefgen.settings import Settings
 
@@ -53,7 +53,7 @@ def test_answers_are_schema_valid_and_cite_the_request_numbered_source():
     )
     content = answer(body())["choices"][0]["message"]["content"]
     assert set(_cited(json.loads(content))) <= {1, 2, 3, 4}
-    checked = review(content, Document(TEXT))
+    checked = check_answer(content, Document(TEXT))
     assert checked.ok and checked.draft is not None
     # Its event and open question cite sentences the text has: the check keeps them.
     assert len(checked.draft.key_events) == len(checked.draft.open_questions) == 1
@@ -77,7 +77,7 @@ def test_a_part_is_answered_with_the_numbers_it_was_shown():
 
 
 def test_a_draft_passes_the_check_unchanged():
-    checked = review(json.dumps(draft_for(source_of(body()))), Document(TEXT))
+    checked = check_answer(json.dumps(draft_for(source_of(body()))), Document(TEXT))
     assert checked.repairs == []
 
 
@@ -89,7 +89,7 @@ def test_a_draft_follows_the_prompt_listed_speakers_and_dated_sentences():
         ("Tom Reed", 5),
     ]
     assert data["key_events"] == [{"sentence": 2}]  # the dated sentence, by number alone
-    checked = review(json.dumps(data), Document(SOURCE))
+    checked = check_answer(json.dumps(data), Document(SOURCE))
     assert checked.ok and checked.repairs == []
 
 
@@ -112,21 +112,21 @@ def test_a_draft_for_a_real_article_needs_no_stances_request():
         text = path.read_text(encoding="utf-8")
         request = body(text)
         draft = draft_for(source_of(request), quoted=quoted_of(request))
-        checked = review(json.dumps(draft), Document(text))
+        checked = check_answer(json.dumps(draft), Document(text))
         assert unwritten(checked.draft) == [], path.name
 
 
 def test_an_ungrounded_answer_loses_its_item_and_an_invalid_one_does_not_parse():
     bad = answer(body(), grounded=False)["choices"][0]["message"]["content"]
     assert json.loads(bad)["key_events"][0]["sentence"] not in {1, 2, 3, 4}
-    checked = review(bad, Document(TEXT))
+    checked = check_answer(bad, Document(TEXT))
     assert checked.problems == [] and checked.draft is not None
     assert checked.draft.key_events == []
     assert "key_events[1] dropped: no sentence [1004]" in checked.repairs
     cut = answer(body(), valid=False)["choices"][0]["message"]["content"]
     with pytest.raises(ValueError):
         json.loads(cut)
-    assert review(cut, Document(TEXT)).problems
+    assert check_answer(cut, Document(TEXT)).problems
 
 
 def test_a_stances_request_gets_one_stance_per_listed_person():

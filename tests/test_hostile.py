@@ -15,7 +15,7 @@ import briefgen
 from briefgen import prompts
 from briefgen.cli import main
 from briefgen.renderers.markdown import render_markdown
-from briefgen.review import review
+from briefgen.review import check_answer
 from briefgen.sentences import Document, split
 from briefgen.settings import Settings
 
@@ -189,7 +189,7 @@ def test_review_drops_an_item_citing_the_sentence_the_injection_wrote(field, ite
     said = {"actor": "Hana Novak", "sentence": NOVAK, "stance": "Hana Novak wants costs first."}
     answer = _answer(positions=[said], key_events=[POSTPONED])
     answer[field] = [*answer[field], item]
-    result = review(json.dumps(answer), Document(INJECTION))
+    result = check_answer(json.dumps(answer), Document(INJECTION))
     assert result.ok
     index = len(answer[field])
     assert result.repairs == [f"{field}[{index}] dropped: sentence [12] addresses an AI model"]

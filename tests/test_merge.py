@@ -15,7 +15,7 @@ from briefgen import sentences
 from briefgen.chunking import Chunk
 from briefgen.errors import ExtractionError, SourceError
 from briefgen.events import PartStarted, Planned, Requesting
-from briefgen.merge import merge, merge_actors, shift
+from briefgen.merge import join_parts, merge_actors, shift
 from briefgen.schema import (
     Actor,
     Briefing,
@@ -129,7 +129,7 @@ CHUNKS = [Chunk(0, len(PART1)), Chunk(len(PART1), len(SOURCE))]
 
 
 def test_offsets_refer_to_the_whole_source():
-    merged = merge(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
+    merged = join_parts(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
     for e in merged.evidence():
         if e.verified:
             assert SOURCE[e.start : e.end] == e.quote
@@ -139,7 +139,7 @@ def test_offsets_refer_to_the_whole_source():
 
 
 def test_actors_are_deduplicated_by_name_and_alias_and_references_follow():
-    merged = merge(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
+    merged = join_parts(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
     assert [a.name for a in merged.actors] == ["Ana Ruiz", "City Council"]
     ruiz = merged.actors[0]
     assert ruiz.role == "Mayor" and ruiz.kind == "person" and ruiz.aliases == ["Ruiz"]
@@ -148,12 +148,12 @@ def test_actors_are_deduplicated_by_name_and_alias_and_references_follow():
 
 
 def test_events_are_ordered_by_date_undated_last():
-    merged = merge(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
+    merged = join_parts(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
     assert [e.date for e in merged.key_events] == ["2024-01-05", "2024-03-03", None]
 
 
 def test_positions_keep_their_evidence_and_meta_is_summed():
-    merged = merge(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
+    merged = join_parts(SOURCE, list(zip(CHUNKS, [brief_one(), brief_two()], strict=True)))
     assert [p.evidence.quote for p in merged.positions] == [
         "We keep every promise",
         "Roads come first",
@@ -171,7 +171,7 @@ def test_positions_keep_their_evidence_and_meta_is_summed():
 
 def test_a_failed_part_is_reported_and_its_usage_counted():
     failure = ExtractionError("no valid answer", attempts=3, usage=Usage(total_tokens=99))
-    merged = merge(SOURCE, [(CHUNKS[0], brief_one()), (CHUNKS[1], failure)])
+    merged = join_parts(SOURCE, [(CHUNKS[0], brief_one()), (CHUNKS[1], failure)])
     assert merged.meta.chunks == 2 and merged.meta.attempts == 4
     assert merged.meta.usage.total_tokens == 114
     assert "part 2/2 could not be briefed: no valid answer" in merged.meta.warnings
@@ -180,7 +180,7 @@ def test_a_failed_part_is_reported_and_its_usage_counted():
 def test_all_parts_failing_raises_with_totals():
     failure = ExtractionError("bad", attempts=2, usage=Usage(total_tokens=10))
     with pytest.raises(ExtractionError, match="no part of the 2-part source") as info:
-        merge(SOURCE, [(CHUNKS[0], failure), (CHUNKS[1], failure)])
+        join_parts(SOURCE, [(CHUNKS[0], failure), (CHUNKS[1], failure)])
     assert info.value.attempts == 4 and info.value.usage.total_tokens == 20
 
 

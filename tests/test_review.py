@@ -20,7 +20,7 @@ REED = draft()["positions"][1]
 
 
 def _review(answer: dict[str, Any], anchor: str | None = None) -> review.Review:
-    return review.review(json.dumps(answer), DOC, anchor=anchor)
+    return review.check_answer(json.dumps(answer), DOC, anchor=anchor)
 
 
 def _kept(result: review.Review) -> list[tuple[str, int, str]]:
@@ -112,7 +112,7 @@ def test_an_item_citing_a_withheld_sentence_is_dropped_with_a_note(
         source=UNTITLED, actors=[NOVAK], positions=[NOVAK_SAYS], key_events=[], open_questions=[]
     )
     answer[field] = [*answer[field], item]
-    result = review.review(json.dumps(answer), Document(INJECTED))
+    result = review.check_answer(json.dumps(answer), Document(INJECTED))
     assert result.ok and result.repairs == [note]
     assert result.draft is not None and getattr(result.draft, field) == (
         [Draft.model_validate(answer).positions[0]] if field == "positions" else []
@@ -179,7 +179,7 @@ def test_a_reporters_sentence_naming_a_person_without_a_saying_verb_is_not_their
         key_events=[ALIYEV_ARRIVES],
         open_questions=[],
     )
-    result = review.review(json.dumps(answer), Document(ALIYEV))
+    result = review.check_answer(json.dumps(answer), Document(ALIYEV))
     assert result.repairs == ([note] if note else [])
     assert _kept(result) == ([] if note else [("Ilham Aliyev", 4, "Aliyev wants talks.")])
 
@@ -330,7 +330,7 @@ def test_speakers_left_out_are_added_while_there_is_room(given: int, added: list
         {"actor": n, "sentence": i, "stance": f"{n} says so."} for i, n in enumerate(SEVEN, 2)
     ]
     answer = draft(actors=actors, positions=positions[:given], key_events=[], open_questions=[])
-    result = review.review(json.dumps(answer), Document(VOICES))
+    result = review.check_answer(json.dumps(answer), Document(VOICES))
     assert result.draft is not None and len(result.draft.positions) <= MAX_POSITIONS
     assert [p.actor for p in review.unwritten(result.draft)] == added
 
@@ -356,7 +356,7 @@ def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> N
     answer = draft(
         source=UNTITLED, actors=[person], positions=[lew], key_events=events, open_questions=[]
     )
-    result = review.review(json.dumps(answer), Document(AARP))
+    result = review.check_answer(json.dumps(answer), Document(AARP))
     assert result.ok and result.problems == []
     assert _kept(result) == [("Jack Lew", 4, "Lew says there is time."), ("Jay Carney", 3, "")]
     assert [AARP[s.start : s.end] for s in result.spans if s] == [
@@ -372,7 +372,7 @@ def test_a_speaker_left_out_gets_a_position_whose_stance_the_model_writes() -> N
         'strengthen Social Securit") and the answer gave no position of theirs',
     ]
     # Once the stances were asked for, no speaker is added again.
-    again = review.review(json.dumps(answer), Document(AARP), add_speakers=False)
+    again = review.check_answer(json.dumps(answer), Document(AARP), add_speakers=False)
     assert again.ok and again.repairs == []
     assert _kept(again) == [("Jack Lew", 4, "Lew says there is time.")]
 
@@ -457,7 +457,7 @@ def test_a_brief_with_few_events_gets_the_sentences_the_text_dates(
     events = [{"sentence": n, "date_text": None, "description": "It happened."} for n in cited]
     answer = draft(source=UNTITLED, key_events=events, positions=[], open_questions=[])
     answer["actors"] = []
-    result = review.review(json.dumps(answer), Document(DATED))
+    result = review.check_answer(json.dumps(answer), Document(DATED))
     assert result.draft is not None
     extra = [e for e in result.draft.key_events if e.sentence not in cited]
     assert [e.sentence for e in extra] == added
@@ -472,7 +472,7 @@ def test_a_brief_with_few_events_gets_the_sentences_the_text_dates(
 def test_a_headline_is_no_event_though_it_names_a_day() -> None:
     text = "Yesterday, today, tomorrow\n\nThe talks began on Monday. Nothing else was said."
     answer = draft(source=UNTITLED, key_events=[], positions=[], open_questions=[], actors=[])
-    result = review.review(json.dumps(answer), Document(text))
+    result = review.check_answer(json.dumps(answer), Document(text))
     assert result.draft is not None
     assert [e.sentence for e in result.draft.key_events] == [2]
 

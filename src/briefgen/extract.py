@@ -27,8 +27,8 @@ from briefgen.review import (
     answer_text,
     apply_stances,
     check,
+    check_answer,
     read_stances,
-    review,
     unwritten,
 )
 from briefgen.schema import (
@@ -150,13 +150,13 @@ class Session:
                 last_output=reply.content,
             )
         if issubclass(self.next_schema, DraftStances) and self.current is not None:
-            result = self._stanced(reply, self.current)
+            result = self._with_stances(reply, self.current)
             if reply.finish_reason != "length" and read_stances(reply.content) is not None:
                 self.accepted.append(reply)
         elif reply.finish_reason == "length":
             result = Review(None, [TRUNCATED])
         else:
-            result = review(reply.content, self.doc, anchor=self.info.date)
+            result = check_answer(reply.content, self.doc, anchor=self.info.date)
         if result.draft is not None:
             if self.next_schema is self.draft_schema:
                 self.accepted.append(reply)
@@ -214,7 +214,7 @@ class Session:
         self.current = result
         self.next_messages = [*self.base, {"role": "user", "content": prompts.stances(quoted)}]
 
-    def _stanced(self, reply: Reply, current: Review) -> Review:
+    def _with_stances(self, reply: Reply, current: Review) -> Review:
         """Review ``current``'s draft with the stances in ``reply`` written in (or dropped)."""
         assert current.draft is not None
         content = reply.content if reply.finish_reason != "length" else None
@@ -238,7 +238,7 @@ class Session:
         )
 
 
-def plan(text: str, settings: Settings, backend: str | None = None) -> list[chunking.Chunk]:
+def chunks_for(text: str, settings: Settings, backend: str | None = None) -> list[chunking.Chunk]:
     """The chunks ``text`` will be briefed in with ``backend``: one when it fits the budget."""
     return chunking.split(text, settings.input_budget(backend))
 
@@ -259,10 +259,10 @@ def part_sessions(
 
 
 #: A brief's parts as sessions to run; each is sent back its briefing or the error that ended it.
-_Flow: TypeAlias = Generator["Session", "Briefing | ExtractionError", Briefing]
+_PartFlow: TypeAlias = Generator["Session", "Briefing | ExtractionError", Briefing]
 
 
-def _send(flow: _Flow, outcome: Briefing | ExtractionError) -> Session | Briefing:
+def _send(flow: _PartFlow, outcome: Briefing | ExtractionError) -> Session | Briefing:
     """Send a part's outcome into ``flow``: the next part's session, or the finished brief."""
     try:
         return flow.send(outcome)
@@ -310,10 +310,10 @@ class _BrieferBase:
             self._cm.__exit__(exc_type, exc, tb)
         self._cm = self.connection = None
 
-    def _plan(self, text: str, usage: str) -> list[chunking.Chunk]:
+    def _chunks(self, text: str, usage: str) -> list[chunking.Chunk]:
         if self.connection is None:
             raise RuntimeError(usage)
-        chunks = plan(text, self.settings, self.connection.backend)
+        chunks = chunks_for(text, self.settings, self.connection.backend)
         budget = self.settings.input_budget(self.connection.backend)
         emit(log, self.on_event, Planned(len(text), len(chunks), budget))
         if len(chunks) > self.settings.max_parts:
@@ -323,7 +323,7 @@ class _BrieferBase:
             )
         return chunks
 
-    def _sessions(self, text: str, info: SourceInfo | None, usage: str) -> _Flow:
+    def _sessions(self, text: str, info: SourceInfo | None, usage: str) -> _PartFlow:
         """The sessions briefing ``text`` takes, one per part; each is sent back its outcome.
 
         What the sync and async briefers share: they run each session against the LLM and
@@ -332,7 +332,7 @@ class _BrieferBase:
         fails does not lose the others. Parts go one after another: concurrency is the batch's
         to spend, across sources.
         """
-        chunks = self._plan(text, usage)
+        chunks = self._chunks(text, usage)
         if len(chunks) == 1:
             outcome = yield Session(text, self.settings, info=info, part=(1, 1))
             if isinstance(outcome, ExtractionError):
@@ -345,7 +345,7 @@ class _BrieferBase:
             if isinstance(outcome, ExtractionError):
                 log.info("part %d of %d could not be briefed: %s", i, len(chunks), outcome)
             parts.append((chunk, outcome))
-        return merge.merge(text, parts)
+        return merge.join_parts(text, parts)
 
     def _asking(self, session: Session, sent: int) -> int:
         """Announce ``session``'s next request; return its number in this brief.

@@ -90,7 +90,7 @@ def _span_key(evidence: Evidence) -> tuple[object, ...]:
     return ("missing", _key(evidence.quote))
 
 
-def merge(source: str, parts: Sequence[Part]) -> Briefing:
+def join_parts(source: str, parts: Sequence[Part]) -> Briefing:
     """One briefing of ``source`` from the briefings (or failures) of its chunks, in order.
 
     Args:

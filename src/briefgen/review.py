@@ -92,7 +92,7 @@ def _is_title(stance: str) -> bool:
     return len(words) <= 1 or (len(words) <= 4 and all(w[:1].isupper() for w in words))
 
 
-def review(
+def check_answer(
     content: str | None,
     doc: Document,
     *,

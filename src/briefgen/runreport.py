@@ -189,7 +189,7 @@ def _html_env() -> jinja2.Environment:
     return make_environment(_plain, autoescape=True)
 
 
-def prepare_index(html: bool = False) -> None:
+def preload_index(html: bool = False) -> None:
     """Compile the index templates once, while a batch's first requests are in flight."""
     template(_env(), "index.md.j2")
     if html:

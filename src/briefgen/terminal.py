@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from briefgen.batch import Progress as BatchProgress
+    from briefgen.batch import BatchProgress
 
 _LIBRARY_LOGGER = "briefgen"
 

@@ -152,7 +152,7 @@ class Backend(Protocol):
         """The :class:`briefgen.errors.BriefgenError` to raise for ``exc``, saying what to do."""
         ...
 
-    def prepare(self, client: Any, settings: Settings) -> Any:
+    def configure(self, client: Any, settings: Settings) -> Any:
         """``client`` with its own retries off and the request timeout of ``settings``."""
         ...
 

@@ -147,7 +147,7 @@ class Core:
 
     Args:
         client: the backend's client (an ``openai.OpenAI`` or ``AsyncOpenAI`` for the shipped
-            backends), prepared by :meth:`Backend.prepare`: its own retries are disabled.
+            backends), configured by :meth:`Backend.configure`: its own retries are disabled.
         model: the model name sent with every request.
         settings: timeouts, retry budget, mode, sampling.
         backend: the kind of server (:mod:`briefgen.backends`); its name labels the brief.
@@ -169,7 +169,7 @@ class Core:
     calls: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self.client = self.backend.prepare(self.client, self.settings)
+        self.client = self.backend.configure(self.client, self.settings)
         self.mode = self.settings.mode
         if self.mode != "auto" and self.mode not in self.backend.capabilities.modes:
             raise ConfigError(

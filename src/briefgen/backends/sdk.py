@@ -308,7 +308,7 @@ class SDKBackend:
 
     # -- wire --------------------------------------------------------------------------------
 
-    def prepare(self, client: SDKClient, settings: Settings) -> SDKClient:
+    def configure(self, client: SDKClient, settings: Settings) -> SDKClient:
         """``client`` without SDK retries (they would multiply with briefgen's own)."""
         return client.with_options(max_retries=0, timeout=settings.request_timeout)
 

@@ -8,6 +8,6 @@
 """
 
 from briefgen.batch.brief import arun_batch, run_batch
-from briefgen.batch.run import BatchOptions, Job, Progress, Run
+from briefgen.batch.run import BatchOptions, BatchProgress, Job, Run
 
-__all__ = ["BatchOptions", "Job", "Progress", "Run", "arun_batch", "run_batch"]
+__all__ = ["BatchOptions", "BatchProgress", "Job", "Run", "arun_batch", "run_batch"]

@@ -26,8 +26,8 @@ from briefgen.batch.live import brief_live
 from briefgen.batch.provider import STATE_NAME, brief_via_batch_api
 from briefgen.batch.run import (
     BatchOptions,
+    BatchProgress,
     Job,
-    Progress,
     Run,
     RunState,
     discover,
@@ -58,7 +58,7 @@ async def arun_batch(
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
     on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``; see :func:`run_batch`."""
@@ -84,7 +84,7 @@ async def arun_batch(
         run.report.ignored = ignored
         run.report.results = [j.result for j in jobs]
         try:
-            todo = await asyncio.to_thread(run.plan, jobs)
+            todo = await asyncio.to_thread(run.pending, jobs)
             run.progress()
             for job in jobs:
                 if job.result.status == "failed":  # unreadable: settled before any request
@@ -123,7 +123,7 @@ def run_batch(
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
     on_brief: Callable[[Briefed], None] | None = None,
 ) -> RunReport:
     """Brief every supported file under ``inputs`` into ``outdir``, resumably.
@@ -136,7 +136,7 @@ def run_batch(
         settings: the LLM backend, model and budgets; ``Settings.load()`` when omitted.
         options: concurrency, rate limits, formats, cache, ``force``, ``via``.
         client: your own ``openai.AsyncOpenAI`` client instead of one built from settings.
-        on_progress: called with a :class:`Progress` after each source (never prints itself).
+        on_progress: called with a :class:`BatchProgress` after each source (never prints itself).
         on_brief: called with each source this run briefs or fails (a
             :class:`~briefgen.runreport.Briefed`: its path, result and brief, None if it
             failed) in the order they finish, after its files are written; sources that

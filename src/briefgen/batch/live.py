@@ -120,7 +120,7 @@ class LiveRun:
         self.writers = group
         # Renderers and the price table load while the first requests wait on the LLM, not
         # after them: else every first-round brief waits on them in turn.
-        group.create_task(asyncio.to_thread(self.run.prepare))
+        group.create_task(asyncio.to_thread(self.run.preload))
 
 
 async def brief_live(run: Run, todo: list[Job], client: AsyncClient | None) -> None:

@@ -24,7 +24,8 @@ from briefgen.errors import BriefgenError, ConfigError
 from briefgen.limits import RunLimiter
 from briefgen.output import write_atomic
 from briefgen.prompts import prompts_dir
-from briefgen.renderers import Format, prepare, render
+from briefgen.renderers import Format, render
+from briefgen.renderers import preload as preload_renderers
 from briefgen.renderers.registry import BRIEF_FORMATS
 from briefgen.runreport import (
     Briefed,
@@ -33,7 +34,7 @@ from briefgen.runreport import (
     SourceResult,
     Summary,
     Tally,
-    prepare_index,
+    preload_index,
     render_index,
     render_index_html,
 )
@@ -77,7 +78,7 @@ class BatchOptions:
 
 
 @dataclass(frozen=True)
-class Progress:
+class BatchProgress:
     """A snapshot for progress displays, sent after every finished source."""
 
     total: int
@@ -93,7 +94,7 @@ class Progress:
         return self.total - self.done - self.failed - self.skipped
 
     @classmethod
-    def of(cls, report: Tally, *, cost_usd: float | None, current: str | None) -> Progress:
+    def of(cls, report: Tally, *, cost_usd: float | None, current: str | None) -> BatchProgress:
         """The snapshot of a run's report (of briefs or of digests)."""
         return cls(
             total=len(report.results),
@@ -237,7 +238,7 @@ class Run:
         outdir: where briefs and the run's record go; None writes nothing (see ``on_brief``).
         settings: the LLM backend, model and budgets.
         options: how the batch runs.
-        on_progress: told of a :class:`Progress` snapshot after every settled source.
+        on_progress: told of a :class:`BatchProgress` snapshot after every settled source.
         on_brief: told of every source this run briefs or fails, once settled.
     """
 
@@ -246,7 +247,7 @@ class Run:
         outdir: Path | None,
         settings: Settings,
         options: BatchOptions,
-        on_progress: Callable[[Progress], None] | None,
+        on_progress: Callable[[BatchProgress], None] | None,
         on_brief: Callable[[Briefed], None] | None = None,
     ) -> None:
         self.outdir = outdir
@@ -270,9 +271,11 @@ class Run:
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
             return
-        self.on_progress(Progress.of(self.report, cost_usd=self.report.cost_usd, current=current))
+        self.on_progress(
+            BatchProgress.of(self.report, cost_usd=self.report.cost_usd, current=current)
+        )
 
-    def plan(self, jobs: list[Job]) -> list[Job]:
+    def pending(self, jobs: list[Job]) -> list[Job]:
         """Load every source and return those that need the LLM; the rest are done or failed."""
         todo = []
         digest = settings_digest(self.settings)
@@ -325,11 +328,11 @@ class Run:
         result.status, result.summary, result.usage = "ok", summary, spent
         result.cost_usd = self.cost(spent)
 
-    def prepare(self) -> None:
+    def preload(self) -> None:
         """Load the renderers and this model's price once, ahead of the first brief."""
-        prepare(self.options.formats)
+        preload_renderers(self.options.formats)
         if self.outdir is not None:
-            prepare_index(html="html" in self.options.formats)
+            preload_index(html="html" in self.options.formats)
         self.cost(Usage())
 
     def cost(self, spent: Usage) -> float | None:

@@ -26,7 +26,7 @@ import jinja2
 from briefgen.batch.live import pool
 from briefgen.batch.run import (
     BatchOptions,
-    Progress,
+    BatchProgress,
     RunState,
     effective_jobs,
     exclusive,
@@ -152,7 +152,7 @@ class _Run:
         settings: Settings,
         options: BatchOptions,
         report: DigestRunReport,
-        on_progress: Callable[[Progress], None] | None,
+        on_progress: Callable[[BatchProgress], None] | None,
     ) -> None:
         self.outdir, self.settings, self.options = outdir, settings, options
         self.report, self.on_progress = report, on_progress
@@ -162,9 +162,9 @@ class _Run:
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:
             return
-        self.on_progress(Progress.of(self.report, cost_usd=None, current=current))
+        self.on_progress(BatchProgress.of(self.report, cost_usd=None, current=current))
 
-    def plan(self, stories: list[_Story]) -> list[_Story]:
+    def pending(self, stories: list[_Story]) -> list[_Story]:
         """Load each story's sources; return the stories that need digesting."""
         digest = settings_digest(self.settings)
         todo = []
@@ -242,7 +242,7 @@ async def arun_digests(
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
 ) -> DigestRunReport:
     """Write one digest per story of ``folder`` into ``outdir``; see :func:`run_digests`."""
     settings = settings or Settings.load()
@@ -286,7 +286,7 @@ async def arun_digests(
         remove_temp_files(own)
         try:
             ready = [s for s in planned if s.result.status == "pending"]
-            todo = await asyncio.to_thread(run.plan, ready)
+            todo = await asyncio.to_thread(run.pending, ready)
             run.progress()
             if todo:
                 await _digest_all(run, todo, client)
@@ -317,7 +317,7 @@ def run_digests(
     options: BatchOptions | None = None,
     *,
     client: AsyncClient | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[BatchProgress], None] | None = None,
 ) -> DigestRunReport:
     """Digest every story of ``folder`` into ``outdir``, resumably.
 

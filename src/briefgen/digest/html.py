@@ -44,7 +44,7 @@ def _environment() -> jinja2.Environment:
     return add_filters(make_environment(_plain, autoescape=True))
 
 
-def prepare() -> None:
+def preload() -> None:
     """Compile the template ahead of the first digest."""
     template(_environment(), "digest.html.j2")
 
@@ -97,5 +97,5 @@ def _render(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
 
 
 DIGEST_FORMATS.register(
-    OutputFormat("html", ".html", _render, needs_source=True, suffixes=(".htm",), prepare=prepare)
+    OutputFormat("html", ".html", _render, needs_source=True, suffixes=(".htm",), preload=preload)
 )

@@ -80,7 +80,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def prepare() -> None:
+def preload() -> None:
     """Compile the template ahead of the first digest."""
     template(_environment(), "digest.typ.j2")
 
@@ -153,4 +153,4 @@ def _render(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
     return render_pdf(digest)
 
 
-DIGEST_FORMATS.register(OutputFormat("pdf", ".pdf", _render, binary=True, prepare=prepare))
+DIGEST_FORMATS.register(OutputFormat("pdf", ".pdf", _render, binary=True, preload=preload))

@@ -140,12 +140,12 @@ def _render_jsonl(digest: Digest, texts: Mapping[str, str] | None) -> bytes:
     return render_jsonl(digest).encode("utf-8")
 
 
-def _prepare_markdown() -> None:
+def _preload_markdown() -> None:
     template(_markdown_env(), "digest.md.j2")
 
 
 DIGEST_FORMATS.register(
-    OutputFormat("md", ".md", _render_markdown, suffixes=(".markdown",), prepare=_prepare_markdown)
+    OutputFormat("md", ".md", _render_markdown, suffixes=(".markdown",), preload=_preload_markdown)
 )
 DIGEST_FORMATS.register(OutputFormat("json", ".json", _render_json))
 DIGEST_FORMATS.register(OutputFormat("jsonl", ".jsonl", _render_jsonl))

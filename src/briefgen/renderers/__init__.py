@@ -39,11 +39,11 @@ def output_paths(path: str | Path, formats: Sequence[Format]) -> list[Path]:
     return [stem.with_name(stem.name + BRIEF_FORMATS[fmt].extension) for fmt in formats]
 
 
-def prepare(formats: Iterable[Format]) -> None:
+def preload(formats: Iterable[Format]) -> None:
     """Load what rendering ``formats`` takes once per process (compiled templates; the PDF
     compiler and its fonts). A batch runs this while its first requests are in flight, so
     its first briefs do not all wait on it."""
-    BRIEF_FORMATS.prepare(tuple(formats))
+    BRIEF_FORMATS.preload(tuple(formats))
 
 
 def render(briefing: Briefing, fmt: Format = "md", *, source: str | None = None) -> bytes:

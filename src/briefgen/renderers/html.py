@@ -89,7 +89,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def prepare() -> None:
+def preload() -> None:
     """Compile the template ahead of the first brief."""
     template(_environment(), "brief.html.j2")
 
@@ -143,6 +143,6 @@ HTML = BRIEF_FORMATS.register(
         _render,
         needs_source=True,
         suffixes=(".htm",),
-        prepare=prepare,
+        preload=preload,
     )
 )

@@ -24,7 +24,7 @@ def render_markdown(briefing: Briefing) -> str:
     return template(_markdown_env(), "brief.md.j2").render(b=briefing)
 
 
-def prepare() -> None:
+def preload() -> None:
     """Compile the template ahead of the first brief."""
     template(_markdown_env(), "brief.md.j2")
 
@@ -34,5 +34,5 @@ def _render(briefing: Briefing, source: str | None) -> bytes:
 
 
 MARKDOWN = BRIEF_FORMATS.register(
-    OutputFormat("md", ".md", _render, suffixes=(".markdown",), prepare=prepare)
+    OutputFormat("md", ".md", _render, suffixes=(".markdown",), preload=preload)
 )

@@ -194,7 +194,7 @@ def _compiler() -> Any:
 _COMPILE_LOCK = threading.Lock()  # the compiler is one mutable Rust object
 
 
-def prepare() -> None:
+def preload() -> None:
     """Compile the template and load the compiler with its fonts, ahead of the first brief."""
     template(_environment(), "brief.typ.j2")
     _compiler()
@@ -445,6 +445,6 @@ PDF = BRIEF_FORMATS.register(
         _render,
         binary=True,
         stage="laying out the PDF",
-        prepare=prepare,
+        preload=preload,
     )
 )

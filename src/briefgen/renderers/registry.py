@@ -46,7 +46,7 @@ class OutputFormat(Generic[Doc, Src]):
         streams: over a folder, the run streams one record per finished source to standard
             output (``-o -``) instead of writing a file per source in this format.
         suffixes: other file extensions that imply it (``.markdown``).
-        prepare: loads what rendering takes once per process (compiled template, compiler).
+        preload: loads what rendering takes once per process (compiled template, compiler).
     """
 
     name: str
@@ -58,7 +58,7 @@ class OutputFormat(Generic[Doc, Src]):
     stage: str | None = None
     streams: bool = False
     suffixes: tuple[str, ...] = ()
-    prepare: Callable[[], None] = _nothing
+    preload: Callable[[], None] = _nothing
 
 
 class Registry(Generic[Doc, Src]):
@@ -146,10 +146,10 @@ class Registry(Generic[Doc, Src]):
         """``document`` rendered in format ``name``: the bytes to write."""
         return self[name].render(document, source)
 
-    def prepare(self, names: Sequence[str]) -> None:
+    def preload(self, names: Sequence[str]) -> None:
         """Load what rendering ``names`` takes once per process (templates, compilers)."""
         for name in names:
-            self[name].prepare()
+            self[name].preload()
 
 
 #: How a brief can be written; adding a format adds its module here.
