@@ -69,3 +69,11 @@ def test_affiliations_are_bodies_written_three_times_beside_an_office() -> None:
         "Acme spokesman Bob Smith said no."
     )
     assert affiliations(text) == ["Tea Party"]
+
+
+def test_an_office_written_with_a_capital_names_its_body_too() -> None:
+    text = (
+        "NAACP President Benjamin Todd Jealous spoke. The NAACP voted. The NAACP met. "
+        "Vice President Joe Biden left."
+    )
+    assert affiliations(text) == ["NAACP"]

@@ -145,7 +145,7 @@ PERRY = (
 )
 
 
-def test_titles_before_a_name_are_left_out_but_not_an_organisation() -> None:
+def test_titles_before_a_name_are_left_out_and_an_organisation_becomes_the_role() -> None:
     source = (
         PERRY + " Press Secretary Jay Carney spoke. Jay Carney left. Dallas Tea Party founder "
         "Phillip Dennis spoke. Phillip Dennis left."
@@ -153,9 +153,19 @@ def test_titles_before_a_name_are_left_out_but_not_an_organisation() -> None:
     names = ["Press Secretary Jay Carney", "Dallas Tea Party founder Phillip Dennis"]
     only = {"actors": [_actor(n) for n in names], "positions": [], "key_events": []}
     repaired, renamed, _ = _repair(source, **only)
-    # Cut off, "Dallas Tea Party" would be lost from the brief: the name stays as written.
-    assert [a.name for a in repaired.actors] == ["Jay Carney", names[1]]
-    assert renamed == {"press secretary jay carney": "Jay Carney"}
+    # The name is the one the prompt pins his position to; "Dallas Tea Party" stays, as his role.
+    assert [(a.name, a.role) for a in repaired.actors] == [
+        ("Jay Carney", ""),
+        ("Phillip Dennis", "Dallas Tea Party founder"),
+    ]
+    assert renamed == {
+        "press secretary jay carney": "Jay Carney",
+        "dallas tea party founder phillip dennis": "Phillip Dennis",
+    }
+    # A role the answer gave is kept.
+    given = [_actor(names[1], role="Tea Party founder")]
+    repaired, _, _ = _repair(source, actors=given, positions=[], key_events=[])
+    assert [(a.name, a.role) for a in repaired.actors] == [("Phillip Dennis", "Tea Party founder")]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +200,8 @@ def test_a_surname_inside_another_actors_title_is_still_added() -> None:
     repaired, _, notes = _repair(source, **only)
     assert [a.name for a in repaired.actors][-1] == "Obama"
     # "Obama" is added; no part of the listed "Harbor Port Authority" is.
-    assert notes == ['actors: added "Obama", whom the summary names']
+    assert notes[-1] == 'actors: added "Obama", whom the summary names'
+    assert not any("Harbor" in note for note in notes)
 
 
 _BYLINE = (

@@ -26,7 +26,7 @@ from briefgen.speakers import forms_of
 #: founder Phillip Dennis", "NAACP President Benjamin Todd Jealous", "Obama campaign aide".
 _AFFILIATION = re.compile(
     r"((?:[A-Z][\w.'\u2019\-]*[ \t]+)*[A-Z][\w.'\u2019\-]*?)(?:['\u2019]s)?[ \t]+"
-    r"(?:campaign[ \t]+)?(?:founder|co-founder|organizer|president|director|spokesman|"
+    r"(?:campaign[ \t]+)?(?i:founder|co-founder|organizer|president|director|spokesman|"
     r"spokeswoman|spokesperson|chairman|chairwoman|leader|chief|secretary|official|aide|CEO)\b"
 )
 #: How often a text writes a body before it counts as a party to the story, not a passing name.

@@ -107,17 +107,19 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
             else:
                 notes.append(f'actors[{i}]: dropped "{name}", which the source does not contain')
                 continue
-        # "Sen. Kay Bailey Hutchison", "Press Secretary Jay Carney": the name alone, when the
-        # text writes it so too. Not when the words before it name someone else ("NAACP
-        # President", "Dallas Tea Party founder", "Texas Gov."): cut off, that organisation
-        # or place would be lost from the brief. Nor one entry naming two people.
+        # "Sen. Kay Bailey Hutchison", "NAACP President Benjamin Todd Jealous": the name alone,
+        # when the text writes it so too; the positions the prompt pins are to that name. Words
+        # before it that name a body or place ("NAACP President", "Texas Gov.") become the role
+        # when the answer gave none, so the brief keeps them (and ``bodies.speaks_for`` reads
+        # them off the text). Not one entry naming two people.
         bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
         words = name.split()
         titles = " ".join(words[: len(words) - len(bare.split())])
-        if bare != name and _only_titles(titles) and len(bare.split()) > 1 and writes(source, bare):
+        if bare != name and len(bare.split()) > 1 and writes(source, bare):
             renamed[name.casefold()] = bare
             notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
-            actor = actor.model_copy(update={"name": bare})
+            role = actor.role if actor.role.strip() or _only_titles(titles) else titles
+            actor = actor.model_copy(update={"name": bare, "role": role})
             name = bare
         if name.casefold() in listed:
             renamed.setdefault(name.casefold(), listed[name.casefold()])
