@@ -136,8 +136,8 @@ class Session:
         self.attempts += 1
         self.usage = self.usage + reply.usage
         # At temperature 0 a small model may send back its previous answer unchanged, or with
-        # the same problems: another re-ask costs a whole answer for the same result
-        # (bench/RESULTS.md), so either ends the re-asks.
+        # the same problems: another re-ask costs a whole answer for the same result, so either
+        # ends the re-asks.
         repeated = reply.content is not None and reply.content == self.last_content
         self.last_content = reply.content
         self.mode = reply.mode
@@ -199,8 +199,8 @@ class Session:
         """Ask for the stances of the positions without one, once a source.
 
         Those of speakers code added, or whose stance was a title: asked without the answer,
-        which a small model copied from (bench/RESULTS.md, v17). Outside max_attempts: a few
-        sentences, where the House-reading brief lost both its speakers to a spent budget.
+        which a small model copies from. Outside max_attempts: the request is a few sentences,
+        and a spent budget must not cost a brief its speakers.
         """
         assert result.draft is not None
         self.stanced = True

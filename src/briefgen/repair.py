@@ -37,7 +37,7 @@ def whole_words(source: str, phrase: str) -> Iterator[int]:
     r"""Where ``source`` writes ``phrase`` as whole words, as ``re.finditer(r"\bphrase\b")``.
 
     Without a pattern compiled per phrase: review asks this of every name in every answer, and
-    the compiling was most of its time in a batch (bench/batch_bench.py).
+    compiling a pattern costs more than the search.
     """
     if not phrase:
         return
@@ -342,8 +342,9 @@ def _actors_from_summary(
 def _roles_of_others(actors: list[DraftActor], source: str) -> tuple[list[DraftActor], list[str]]:
     """Clear a role the source writes only of other actors.
 
-    The seed's author, named once in "Overview by Teymur Atayev", was labelled "President of
-    Azerbaijan", which the text writes only before "Ilham Aliyev". A role the text never writes
+    A small model gives an author named once ("Overview by Teymur Atayev") the role of the
+    person the text is about ("President of Azerbaijan", written only before "Ilham Aliyev").
+    A role the text never writes
     word for word (a paraphrase, "senator") is left as it is: there is nothing to check.
     """
     lines = source.casefold().splitlines()
