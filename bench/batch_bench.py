@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from briefgen import BatchOptions, run_batch
-from briefgen.settings import Settings
+from briefgen import BatchOptions, Settings, run_batch
 
 # The fake server is a test double: it lives with the tests, outside the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

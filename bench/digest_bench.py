@@ -25,10 +25,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from briefgen import Digester, Settings
-from briefgen.digest.schema import Digest
+from briefgen import Digest, Digester, Settings, Source, load_source
 from briefgen.llm import tally
-from briefgen.sources import Source, load_source
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "eval" / "basil"

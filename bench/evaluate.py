@@ -103,8 +103,7 @@ def _trace_calls(log: list[dict[str, Any]]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Brief every sampled article with one Briefer, saving the result after each article."""
-    from briefgen import Briefer, BriefgenError, Settings, SourceInfo
-    from briefgen.errors import ExtractionError
+    from briefgen import Briefer, BriefgenError, ExtractionError, Settings, SourceInfo
 
     attempts_log: list[list[str]] = []
     _trace_reviews(attempts_log)

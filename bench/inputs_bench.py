@@ -16,10 +16,8 @@ from pathlib import Path
 
 import typst
 
-from briefgen.errors import SourceError
+from briefgen import Settings, SourceError, load_source
 from briefgen.extract import chunks_for
-from briefgen.settings import Settings
-from briefgen.sources import load_source
 
 WORDS = [
     *("council", "harbour", "budget", "mayor", "storm", "vote", "plan", "minister", "report"),

@@ -16,9 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from briefgen.renderers import render
+from briefgen import Briefing, render
 from briefgen.renderers.pdf import layout_pdf
-from briefgen.schema import Briefing
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "briefing.json"

@@ -12,12 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from briefgen.errors import BriefgenError
+from briefgen import BriefgenError, Briefing, load_source
 from briefgen.output import write_atomic
 from briefgen.renderers.html import render_html
 from briefgen.renderers.pdf import layout_pdf
-from briefgen.schema import Briefing
-from briefgen.sources import load_source
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen import grounding
+from briefgen import Briefing, Position, grounding
 from briefgen.dates import date_problem
-from briefgen.schema import Briefing, Position
 
 #: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").
 _FILLER = frozenset({"the", "a", "an", "of", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "pres"})
