@@ -9,7 +9,7 @@ import pytest
 from conftest import AARP, SOURCE, draft
 
 from briefgen.schema import Draft, DraftActor, DraftPosition
-from briefgen.sentences import Document
+from briefgen.sentences import Document, Sentence
 from briefgen.speakers import (
     Spoken,
     quoted,
@@ -490,3 +490,34 @@ def test_a_surname_is_completed_from_the_body_not_the_headline() -> None:
     )
     found = quoted(Document(text))
     assert [q.name for q in found] == ["Benjamin Netanyahu"]
+
+
+def test_reported_words_start_after_the_that_of_their_statement() -> None:
+    text = (
+        "Organizers respond\n\n"
+        "Tea Party organizer Bill Hennessy wrote on the group's website Tuesday that the Tea "
+        "Party stands for smaller government."
+    )
+    doc = Document(text)
+    [found] = quoted(doc)
+    assert found.name == "Bill Hennessy"
+    assert text[found.start : found.end] == "the Tea Party stands for smaller government."
+
+
+def test_an_attribution_naming_a_body_and_its_officer_is_the_officers() -> None:
+    text = (
+        '"We have no quarrel with the band. We believe people may gather," the NAACP '
+        "President Benjamin Todd Jealous said in a statement."
+    )
+    # The segmenter may cut a quotation of two sentences in two: the attribution, naming both
+    # the body and its officer, is then in the next sentence.
+    cut = text.index(" We believe")
+    doc = Document(text, [Sentence(1, 0, cut, 0), Sentence(2, cut + 1, len(text), 0)])
+    people = [
+        DraftActor(name="NAACP", kind="organization", role="", aliases=[]),
+        DraftActor(name="Benjamin Todd Jealous", kind="person", role="", aliases=[]),
+    ]
+    position = DraftPosition(actor="Benjamin Todd Jealous", sentence=1, stance="He says so.")
+    kept, spans, added, notes = speakers_from_text([position], people, doc)
+    assert [p.actor for p in kept] == ["Benjamin Todd Jealous"] and added == [] and notes == []
+    assert spans[0] is not None and spans[0].attributed

@@ -131,6 +131,9 @@ def _speaker(said: Attribution, actors: list[DraftActor], source: str) -> DraftA
         named = [a for a in actors if any(writes(said.name, f) for f in forms_of(a))]
         if len(named) > 1:  # "Rep. Seth Hutchinson" fits both Hutchinsons by surname: his name
             named = [a for a in named if writes(said.name, a.name)] or named
+        if len(named) > 1:  # "NAACP President Benjamin Todd Jealous" writes the NAACP too:
+            # the speaker is the one the attribution ends with.
+            named = [a for a in named if any(said.name.endswith(f) for f in forms_of(a))] or named
         if named:
             return named[0] if len(named) == 1 else None
         bare = bare_name(said.name)
@@ -393,6 +396,10 @@ _REPORTS = re.compile(
 )
 
 
+#: A verb of saying and a few words of its setting, then "that": the statement follows.
+_THAT = re.compile(r"\w+(?:[ \t]+[^\s,;:.!?\"\u201c\u201d]+){0,8}?[ \t]+that[ \t]+(?=\w)")
+
+
 def _reports(form: str, prose: str) -> int | None:
     """Where the verb is by which ``prose`` writes ``form`` saying something, asides allowed."""
     for at in whole_words(prose, form):
@@ -471,8 +478,11 @@ def quoted(doc: Document) -> list[Quoted]:
                 continue
             cast_as(name)
             if sentence.number not in doc.withheld:
-                # Their words are the sentence from its verb of saying on.
-                start = sentence.start + verb
+                # Their words are the sentence from its verb of saying on, or from the "that"
+                # their statement starts with ("wrote on the group's website Tuesday that the
+                # Tea Party stands for ..."): a small model copies the opening words it is shown.
+                said = _THAT.match(prose, verb)
+                start = sentence.start + (said.end() if said else verb)
                 reported.setdefault(name, Quoted(name, sentence.number, start, sentence.end))
     for run in names_in(doc.text):
         for size in (3, 2):
