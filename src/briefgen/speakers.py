@@ -481,8 +481,8 @@ def quoted(doc: Document) -> list[Quoted]:
                 # Their words are the sentence from its verb of saying on, or from the "that"
                 # their statement starts with ("wrote on the group's website Tuesday that the
                 # Tea Party stands for ..."): a small model copies the opening words it is shown.
-                said = _THAT.match(prose, verb)
-                start = sentence.start + (said.end() if said else verb)
+                that = _THAT.match(prose, verb)
+                start = sentence.start + (that.end() if that else verb)
                 reported.setdefault(name, Quoted(name, sentence.number, start, sentence.end))
     for run in names_in(doc.text):
         for size in (3, 2):
