@@ -391,7 +391,11 @@ def test_an_actor_without_a_role_is_one_cell_across_the_table():
         ("2026-01", "early January", ("Jan", "2026")),
         ("2028", None, ("2028", "")),
         (None, "last week", ("last week", "")),
-        (None, "at the very beginning of the long winter", ("at the very beg…", "")),
+        (None, "at the very beginning of the long winter", ("at the very beginning o…", "")),
+        (None, "December 9", ("Dec 9", "")),
+        (None, "on Sept. 13th", ("Sep 13", "")),
+        (None, "The following day", ("The following day", "")),
+        (None, "Room 9", ("Room 9", "")),
         (None, None, ("undated", "")),
     ],
 )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from briefgen.dates import MONTHS
 from briefgen.errors import RenderError
 from briefgen.renderers.base import Raw, make_environment, template
 from briefgen.renderers.registry import BRIEF_FORMATS, OutputFormat
@@ -59,6 +60,10 @@ CLIP_SHORT = 80
 # : URL autolinks) and a backslash escapes any character, so escaping all of them is the one rule
 # that cannot miss a case.
 _TYPST_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+#: A month and day without a year: "December 9", "Dec. 13".
+_MONTH_DAY = re.compile(
+    r"(?:on[ \t]+)?(?P<month>[A-Za-z]+\.?)[ \t]+(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NAMES = (
     "January",
@@ -95,7 +100,9 @@ def typst_string(value: Any) -> Raw:
 def timeline_date(event: Event) -> tuple[str, str]:
     """A timeline date as two lines: ``("Dec 9", "2025")``, ``("Sep", "2025")``, ``("2028", "")``.
 
-    Undated events show their date as written (shortened), or "undated".
+    Undated events show their date as written: a month and day the text gives no year shortened
+    as a dated one is ("December 9" → "Dec 9"), other words clipped to the column's three
+    lines, or "undated".
     """
     if event.date:
         parts = event.date.split("-")
@@ -107,7 +114,12 @@ def timeline_date(event: Event) -> tuple[str, str]:
         except (ValueError, IndexError):
             pass
         return event.date, ""
-    return (_clip(event.date_text, 16) or "undated"), ""
+    written = event.date_text or ""
+    if day := _MONTH_DAY.fullmatch(written.strip()):
+        month = MONTHS.get(day["month"].casefold().rstrip("."))
+        if month is not None:
+            return f"{_MONTHS[month - 1]} {int(day['day'])}", ""
+    return (_clip(written, 24) or "undated"), ""
 
 
 def long_date(value: str | None) -> str:
