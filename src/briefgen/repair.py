@@ -296,12 +296,16 @@ def person_named(name: str, source: str) -> str | None:
         # A person's surname also stands alone ("Obama"); "Super Bowl" has no "Bowl", and the
         # "White" of "White House" is no surname of "Outgoing White".
         whole = occurrences(source, name)
-        alone = sum(
-            1
-            for at in whole_words(source, words[-1])
-            if not _NAME_GOES_ON.match(source, at + len(words[-1]))
-        )
-        return name if 0 < whole < alone else None
+        if not whole:
+            return None
+        # Counted only until it passes ``whole``: this runs for every name of every text.
+        alone, surname = 0, words[-1]
+        for at in whole_words(source, surname):
+            if not _NAME_GOES_ON.match(source, at + len(surname)):
+                alone += 1
+                if alone > whole:
+                    return name
+        return None
     # Not a first name the honorific is really for ("[President Barack] Obama").
     titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"
     return name if any(w.casefold() in _HONORIFICS for w in re.findall(titled, source)) else None

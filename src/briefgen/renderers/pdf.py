@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from briefgen.dates import MONTHS
 from briefgen.errors import RenderError
 from briefgen.renderers.base import Raw, make_environment, template
 from briefgen.renderers.registry import BRIEF_FORMATS, OutputFormat
@@ -114,6 +113,8 @@ def timeline_date(event: Event) -> tuple[str, str]:
         except (ValueError, IndexError):
             pass
         return event.date, ""
+    from briefgen.dates import MONTHS  # here: --help lists this module, and dates is heavy
+
     written = event.date_text or ""
     if day := _MONTH_DAY.fullmatch(written.strip()):
         month = MONTHS.get(day["month"].casefold().rstrip("."))
