@@ -95,7 +95,7 @@ _PARTIES = {"R": ("republican", "gop"), "D": ("democrat", "democratic")}
 
 
 def _body_in(words: str, bodies: Sequence[Actor]) -> str | None:
-    """The body ``words`` write, the longest name first ("St. Louis Tea Party" over "Tea Party")."""
+    """The body ``words`` write, the longest name first ("Dallas Tea Party" over "Tea Party")."""
     folded = words.casefold()
     written = [
         (len(form), body.name)
@@ -107,6 +107,7 @@ def _body_in(words: str, bodies: Sequence[Actor]) -> str | None:
 
 
 def _of_party(party: str, bodies: Sequence[Actor]) -> str | None:
+    """The body of party ``party`` ("R", "D") among ``bodies``: "House Republicans" for "R"."""
     for body in bodies:
         words = [w.casefold() for w in body.name.split()]
         if any(w.startswith(stem) for w in words for stem in _PARTIES[party]):
