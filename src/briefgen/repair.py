@@ -110,15 +110,18 @@ def _repair_actors(draft: Draft, source: str) -> tuple[list[DraftActor], dict[st
         # "Sen. Kay Bailey Hutchison", "NAACP President Benjamin Todd Jealous": the name alone,
         # when the text writes it so too; the positions the prompt pins are to that name. Words
         # before it that name a body or place ("NAACP President", "Texas Gov.") become the role
-        # when the answer gave none, so the brief keeps them (and ``bodies.speaks_for`` reads
-        # them off the text). Not one entry naming two people.
+        # when the answer gave none or only a part of them, so the brief keeps them (and
+        # ``bodies.speaks_for`` reads them off the text). Not one entry naming two people.
         bare = bare_name(name) if actor.kind == "person" and " and " not in name else name
         words = name.split()
         titles = " ".join(words[: len(words) - len(bare.split())])
         if bare != name and len(bare.split()) > 1 and writes(source, bare):
             renamed[name.casefold()] = bare
             notes.append(f'actors[{i}]: "{name}" written "{bare}", without the title')
-            role = actor.role if actor.role.strip() or _only_titles(titles) else titles
+            # The text's words win over a role they hold ("NAACP President" over "president").
+            given = actor.role.strip()
+            fuller = not given or given.casefold() in titles.casefold()
+            role = titles if fuller and not _only_titles(titles) else actor.role
             actor = actor.model_copy(update={"name": bare, "role": role})
             name = bare
         if name.casefold() in listed:
