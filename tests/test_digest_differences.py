@@ -167,3 +167,17 @@ def test_words_two_sources_give_to_different_people_are_noted():
 )  # fmt: skip
 def test_same_words(a, b, same):
     assert same_words(a, b) is same
+
+
+def test_words_given_to_an_officer_and_to_the_body_they_speak_for_are_no_conflict():
+    briefs = planted_briefs()
+    for sid in ("A", "B"):  # Lopez, the chair, speaks for the authority
+        briefs[sid].positions[0].speaks_for = "Harbor Port Authority"
+    c = briefs["C"]  # C gives her words to the authority itself
+    c.actors.append(c.actors[0].model_copy(update={"name": "Harbor Port Authority", "aliases": []}))
+    c.positions[0].actor = "Harbor Port Authority"
+    vs = views(briefs)
+    merged, found = positions(vs, cast(vs))
+    lopez = next(p for p in merged if p.actor == "Maria Lopez")
+    assert lopez.speaks_for == "Harbor Port Authority"
+    assert lopez.attributed_differently == [] and found == []

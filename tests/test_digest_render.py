@@ -172,3 +172,14 @@ def test_pdf_keeps_framing_and_conflicts_first():
 def test_unknown_format():
     with pytest.raises(RenderError, match="use one of md, json, jsonl, pdf, html"):
         render_digest(made(), "docx")  # type: ignore[arg-type]
+
+
+def test_every_format_names_the_body_a_speaker_speaks_for():
+    d = made()
+    d.positions[0].speaks_for = "Harbor Port Authority"
+    md = render_markdown(d)
+    html = render_html(d, texts())
+    pdf = PdfReader(io.BytesIO(render_pdf(d))).pages[0].extract_text()
+    for shown in (md, html, " ".join(pdf.split())):
+        assert "for Harbor Port Authority" in shown
+    assert "for Harbor Port Authority" not in render_markdown(made())

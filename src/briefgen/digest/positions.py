@@ -49,13 +49,20 @@ def positions(views: Sequence[View], cast: Cast) -> tuple[list[DigestPosition], 
         entry = merged.setdefault(
             speaker, DigestPosition(actor=speaker, position=p.position, evidence=[])
         )
+        if entry.speaks_for is None and p.speaks_for:
+            entry.speaks_for = cast.name(p.speaks_for)
         if all((r.source, r.start) != (report.source, report.start) for r in entry.evidence):
             entry.evidence.append(report)
         if report.source not in entry.sources:
             entry.sources.append(report.source)
     found: list[Difference] = []
-    for (va, _, a, ra), (vb, _, b, rb) in combinations(said, 2):
+    for (va, pa, a, ra), (vb, pb, b, rb) in combinations(said, 2):
         if va.id == vb.id or a == b or not same_words(ra.quote, rb.quote):
+            continue
+        # One outlet names the officer, another the body the officer speaks for: no conflict.
+        if b == (pa.speaks_for and cast.name(pa.speaks_for)) or a == (
+            pb.speaks_for and cast.name(pb.speaks_for)
+        ):
             continue
         merged[a].attributed_differently.append(f"{vb.id} gives these words to {b}")
         merged[b].attributed_differently.append(f"{va.id} gives these words to {a}")

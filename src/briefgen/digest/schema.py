@@ -206,6 +206,8 @@ class DigestPosition(BaseModel):
     position: str
     evidence: list[Report]
     sources: list[str] = Field(default_factory=list)
+    #: The body the speaker speaks for, as a source's brief reads it off the text.
+    speaks_for: str | None = None
     #: Where outlets give the same words to different people ("C gives these words to X").
     attributed_differently: list[str] = Field(default_factory=list)
 
