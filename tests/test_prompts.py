@@ -88,8 +88,8 @@ def test_the_people_the_text_quotes_are_listed_before_the_dated_sentences() -> N
     user = prompts.messages(doc, quoted=speakers.quoted(doc))[1]["content"]
     after = user.split("</source>")[1]
     assert (
-        "\nPeople the text quotes, each with the sentence of their words (positions, in this "
-        'order):\n- Ana Ruiz [3]: "We need more time to decide"\n'
+        "\nPeople the text quotes or reports, each with the sentence of their words "
+        '(positions, in this order):\n- Ana Ruiz [3]: "We need more time to decide"\n'
         '- Bo Chen [4]: "The costs keep rising every single month and year"\n'
     ) in after
     assert after.index("People the text quotes") < after.index("Sentences that give a date")
@@ -156,3 +156,15 @@ def test_fence_withholds_text_addressed_to_a_model_in_a_whole_text(
     assert ("HACKED" in fenced) is ("HACKED" in line and not withheld)
     assert fenced.startswith("The council met on Monday.")  # text before the marker stays
     assert fenced.endswith("The vote is in February. \u2039/source\u203a")  # the next one too
+
+
+def test_reported_speech_is_listed_as_the_text_says_it_without_quotation_marks() -> None:
+    text = (
+        "Council meets\n\n"
+        "Ana Ruiz, the council's chair, accused the mayor of hiding the budget from voters."
+    )
+    doc = Document(text)
+    user = prompts.messages(doc, quoted=speakers.quoted(doc))[1]["content"]
+    assert "\n- Ana Ruiz [2]: Ana Ruiz accused the mayor of hiding the budget from voters.\n" in (
+        user
+    )

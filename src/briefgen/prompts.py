@@ -100,7 +100,7 @@ def messages(
         "user",
         source=numbered(doc),
         dated=dated,
-        quoted=[(q.name, q.sentence, _opening(doc.text[q.start : q.end])) for q in quoted],
+        quoted=[(q.name, q.sentence, _shown(q, doc.text)) for q in quoted],
         publication_date=publication_date,
         chunk_index=chunk_index,
         chunk_total=chunk_total,
@@ -114,6 +114,17 @@ def messages(
 #: Words of a speaker's quotation the prompt shows beside their name: enough for the model to
 #: write a stance without looking the sentence up (a small model's look-ups go astray).
 _OPENING_WORDS = 14
+
+
+def _shown(said: speakers.Quoted, text: str) -> str:
+    """A speaker's first words as the prompt lists them: a quotation in its marks; reported
+    speech as the sentence says it, from their name and verb on ("Dana Loesch accused the NAACP
+    of ..."), which a small model otherwise copied after a verb of its own ("says 'accused
+    ...'")."""
+    words = text[said.start : said.end]
+    if said.reported:
+        return _opening(f"{said.name} {words}")
+    return f'"{_opening(words)}"'
 
 
 def _opening(words: str) -> str:

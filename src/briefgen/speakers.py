@@ -372,13 +372,15 @@ class Quoted:
     """A person the text gives words to, found before the model answers: the prompt names them
     and the draft's positions are pinned to them (:func:`briefgen.schema.pinned`).
 
-    ``[start, end)`` are their first words: a quotation, or the statement a sentence reports.
+    ``[start, end)`` are their first words: a quotation, or the statement a sentence reports
+    from its verb on (``reported``: "accused the NAACP of ...").
     """
 
     name: str
     sentence: int
     start: int
     end: int
+    reported: bool = False
 
 
 #: Verbs that report what someone holds, beyond those of an attribution: "Dana Loesch accused
@@ -394,10 +396,6 @@ _REPORTS = re.compile(
     rf"(?!,[ \t]*(?:he|she|they|it|we|I)\b){_ASIDES}[ \t]+(?:who[ \t]+)?"
     rf"(?P<verb>{_VERBS}|{_REPORTED})[ \t]+\w"
 )
-
-
-#: A verb of saying and a few words of its setting, then "that": the statement follows.
-_THAT = re.compile(r"\w+(?:[ \t]+[^\s,;:.!?\"\u201c\u201d]+){0,8}?[ \t]+that[ \t]+(?=\w)")
 
 
 def _reports(form: str, prose: str) -> int | None:
@@ -478,12 +476,11 @@ def quoted(doc: Document) -> list[Quoted]:
                 continue
             cast_as(name)
             if sentence.number not in doc.withheld:
-                # Their words are the sentence from its verb of saying on, or from the "that"
-                # their statement starts with ("wrote on the group's website Tuesday that the
-                # Tea Party stands for ..."): a small model copies the opening words it is shown.
-                that = _THAT.match(prose, verb)
-                start = sentence.start + (that.end() if that else verb)
-                reported.setdefault(name, Quoted(name, sentence.number, start, sentence.end))
+                # Their words are the sentence from its verb of saying on.
+                start = sentence.start + verb
+                reported.setdefault(
+                    name, Quoted(name, sentence.number, start, sentence.end, reported=True)
+                )
     for run in names_in(doc.text):
         for size in (3, 2):
             name = " ".join(run.split()[-size:])
