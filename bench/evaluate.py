@@ -226,7 +226,8 @@ def summary_line(summary: dict[str, float]) -> str:
         f"{summary.get('events', 0.0):.0f} key events (min {summary.get('min_events', 0.0):.0f}, "
         f"{summary.get('dated_events', 0.0):.0f} dated), {summary.get('positions', 0.0):.0f} "
         f"positions | retyped quotes {summary.get('retyped_quotes', 0.0):.0f}, date_text "
-        f"outside its evidence {summary.get('loose_date_texts', 0.0):.0f} "
+        f"outside its evidence {summary.get('loose_date_texts', 0.0):.0f}, stances opening "
+        f"with a quotation mark {summary.get('quoting_stances', 0.0):.0f} "
         f"(n={summary['articles']:.0f})"
     )
 

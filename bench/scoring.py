@@ -14,6 +14,7 @@ from typing import Any
 
 from briefgen import Briefing, Position, grounding
 from briefgen.dates import date_problem
+from briefgen.schema import STANCE_VERBS
 
 #: Words that do not identify an entity ("the Senate" is "Senate", "Mr. Reid" is "Reid").
 _FILLER = frozenset({"the", "a", "an", "of", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "pres"})
@@ -182,6 +183,16 @@ def _voices(position: Position, aliases: dict[str, tuple[str, ...]]) -> tuple[st
     return (*own, position.speaks_for) if position.speaks_for else own
 
 
+_STANCE_OPENING = re.compile(rf"^\S.*? (?:{'|'.join(STANCE_VERBS)}) (?P<clause>.*)$")
+
+
+def _quotes_in_stance(position: Position) -> bool:
+    """Whether the stance's clause opens with a quotation mark ("says 'We don't care ...'")."""
+    found = _STANCE_OPENING.match(position.position)
+    clause = found["clause"] if found else position.position
+    return clause[:1] in "'\"\u2018\u201c"
+
+
 def misattributed(briefing: Briefing, gold: Gold) -> list[str]:
     """Annotated quotes a position gives to someone other than their annotated speaker."""
     aliases = {a.name: (a.name, *a.aliases) for a in briefing.actors}
@@ -229,6 +240,9 @@ class ArticleScore:
     retyped_quotes: int = 0
     #: Event date_text not written inside the event's own evidence.
     loose_date_texts: int = 0
+    #: Stances whose clause, after the speaker's name and verb, opens with a quotation mark:
+    #: the speaker's words copied instead of said in the brief's own.
+    quoting_stances: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -302,6 +316,7 @@ def score_article(
         loose_date_texts=sum(
             bool(e.date_text) and e.date_text not in e.evidence.quote for e in briefing.key_events
         ),
+        quoting_stances=sum(_quotes_in_stance(p) for p in briefing.positions),
     )
     if actors_missed:
         score.notes.append(f"missed actors: {', '.join(actors_missed)}")
@@ -373,4 +388,5 @@ def summarize(scores: list[ArticleScore]) -> dict[str, float]:
         "positions": float(sum(s.positions for s in scores)),
         "retyped_quotes": float(sum(s.retyped_quotes for s in scores)),
         "loose_date_texts": float(sum(s.loose_date_texts for s in scores)),
+        "quoting_stances": float(sum(s.quoting_stances for s in scores)),
     }

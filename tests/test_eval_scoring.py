@@ -305,3 +305,13 @@ def test_named_in_tells_gold_names_the_source_never_writes(gold: str, named: boo
         "which lawmakers passed."
     )
     assert scoring.named_in(gold, source) is named
+
+
+def test_a_stance_that_opens_its_clause_with_a_quotation_mark_is_counted() -> None:
+    reid = Actor(name="Harry Reid")
+    ev = _evidence("We will not vote on it")
+    copied = Position(
+        actor="Harry Reid", position="Harry Reid says 'we will not vote'", evidence=ev
+    )
+    own = Position(actor="Harry Reid", position="Harry Reid rejects a vote on it.", evidence=ev)
+    assert _score(_briefing([reid], [copied, own])).quoting_stances == 1
