@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from briefgen.attribution import _ASIDES, _VERBS, Attribution, attribution, lead_in, quotations
 from briefgen.repair import (
+    _NAME_GOES_ON,
     NOT_NAMES,
     bare_name,
     institutional,
@@ -103,14 +104,26 @@ def _acts(text: str, at: int) -> bool:
     return before[-2:] == ["according", "to"] or not before or before[-1] not in _PREPOSITIONS
 
 
+#: A capitalised word right before a position (``search(text, pos, endpos)``): "Jay " of "Jay
+#: Carney". A pattern per surname would be compiled for every name of every text.
+_WORD_BEFORE = re.compile(r"(?<![\w'\u2019\-])([A-Z][\w'\u2019\-]+)[ \t]+$")
+
+
+def _stands_alone(word: str, text: str) -> bool:
+    """Whether ``text`` writes ``word`` somewhere without a capitalised word after it."""
+    return any(not _NAME_GOES_ON.match(text, at + len(word)) for at in whole_words(text, word))
+
+
 def _full_name(surname: str, source: str) -> str | None:
     """The full name the source writes for a surname alone ("Jay Carney" for "Carney").
 
     Not in the headline, which capitalises every word ("Rice Calls Netanyahu's Visit").
     """
     body = source.find("\n") + 1
-    pattern = rf"\b([A-Z][\w'\u2019\-]+)[ \t]+{re.escape(surname)}\b"
-    for found in re.compile(pattern).finditer(source, body):
+    for at in whole_words(source, surname):
+        found = _WORD_BEFORE.search(source, max(body, at - 60), at) if at >= body else None
+        if found is None:
+            continue
         first = found.group(1)
         if not titular(first) and first.casefold() not in NOT_NAMES:
             name = f"{first} {surname}"
@@ -486,8 +499,7 @@ def quoted(doc: Document) -> list[Quoted]:
             name = " ".join(run.split()[-size:])
             # A given name is always followed by a name: "Azerbaijan Ilham Aliyev" is Ilham
             # Aliyev, since the text also writes "Azerbaijan's"; "Ruth Bader Ginsburg" stays.
-            alone = rf"\b{re.escape(name.split()[0])}\b(?![ \t]+[A-Z])"
-            if size == 3 and re.search(alone, doc.text):
+            if size == 3 and _stands_alone(name.split()[0], doc.text):
                 continue
             if personal(name) and person_named(name, doc.text):
                 cast_as(name)
