@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from briefgen import grounding
@@ -284,6 +285,14 @@ def institutional(name: str) -> bool:
 _NAME_GOES_ON = re.compile(r"[ \t]+[A-Z]")
 
 
+def standing_alone(source: str, word: str) -> Iterator[int]:
+    """Where ``source`` writes ``word`` as a whole word with no capitalised word after it: the
+    "Obama" of "Obama said", not the "White" of "White House"."""
+    for at in whole_words(source, word):
+        if not _NAME_GOES_ON.match(source, at + len(word)):
+            yield at
+
+
 def person_named(name: str, source: str) -> str | None:
     """``name`` if the source writes it as a person's name, else None.
 
@@ -302,13 +311,8 @@ def person_named(name: str, source: str) -> str | None:
         if not whole:
             return None
         # Counted only until it passes ``whole``: this runs for every name of every text.
-        alone, surname = 0, words[-1]
-        for at in whole_words(source, surname):
-            if not _NAME_GOES_ON.match(source, at + len(surname)):
-                alone += 1
-                if alone > whole:
-                    return name
-        return None
+        alone = islice(standing_alone(source, words[-1]), whole + 1)
+        return name if sum(1 for _ in alone) > whole else None
     # Not a first name the honorific is really for ("[President Barack] Obama").
     titled = rf"\b([A-Z][\w.]*)[ \t]+{re.escape(name)}\b(?!\]?[ \t]+[A-Z])"
     return name if any(w.casefold() in _HONORIFICS for w in re.findall(titled, source)) else None

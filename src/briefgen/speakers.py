@@ -16,12 +16,12 @@ from functools import lru_cache
 
 from briefgen.attribution import _ASIDES, _VERBS, Attribution, attribution, lead_in, quotations
 from briefgen.repair import (
-    _NAME_GOES_ON,
     NOT_NAMES,
     bare_name,
     institutional,
     names_in,
     person_named,
+    standing_alone,
     titular,
     whole_words,
     writes,
@@ -107,11 +107,6 @@ def _acts(text: str, at: int) -> bool:
 #: A capitalised word right before a position (``search(text, pos, endpos)``): "Jay " of "Jay
 #: Carney". A pattern per surname would be compiled for every name of every text.
 _WORD_BEFORE = re.compile(r"(?<![\w'\u2019\-])([A-Z][\w'\u2019\-]+)[ \t]+$")
-
-
-def _stands_alone(word: str, text: str) -> bool:
-    """Whether ``text`` writes ``word`` somewhere without a capitalised word after it."""
-    return any(not _NAME_GOES_ON.match(text, at + len(word)) for at in whole_words(text, word))
 
 
 def _full_name(surname: str, source: str) -> str | None:
@@ -499,7 +494,7 @@ def quoted(doc: Document) -> list[Quoted]:
             name = " ".join(run.split()[-size:])
             # A given name is always followed by a name: "Azerbaijan Ilham Aliyev" is Ilham
             # Aliyev, since the text also writes "Azerbaijan's"; "Ruth Bader Ginsburg" stays.
-            if size == 3 and _stands_alone(name.split()[0], doc.text):
+            if size == 3 and next(standing_alone(doc.text, name.split()[0]), None) is not None:
                 continue
             if personal(name) and person_named(name, doc.text):
                 cast_as(name)
