@@ -24,10 +24,20 @@ from briefgen.speakers import forms_of
 
 #: Words that make a capitalised name before them someone's affiliation: "Dallas Tea Party
 #: founder Phillip Dennis", "NAACP President Benjamin Todd Jealous", "Obama campaign aide".
+#: Offices that make a body of the name before them; :data:`_OFFICE` reads a few more beside a
+#: name the brief already lists as a body.
+_PARTY_OFFICES = (
+    *("founder", "co-founder", "organizer", "president", "director", "spokesman", "spokeswoman"),
+    *("spokesperson", "chairman", "chairwoman", "leader", "chief", "secretary", "official"),
+    *("aide", "CEO"),
+)
+_MORE_OFFICES = (
+    *("organiser", "chair", "head", "executive", "counsel", "strategist", "adviser", "advisor"),
+    *("manager", "coordinator", "member", "activist", "lawyer", "attorney"),
+)
 _AFFILIATION = re.compile(
     r"((?:[A-Z][\w.'\u2019\-]*[ \t]+)*[A-Z][\w.'\u2019\-]*?)(?:['\u2019]s)?[ \t]+"
-    r"(?:campaign[ \t]+)?(?i:founder|co-founder|organizer|president|director|spokesman|"
-    r"spokeswoman|spokesperson|chairman|chairwoman|leader|chief|secretary|official|aide|CEO)\b"
+    rf"(?:campaign[ \t]+)?(?i:{'|'.join(_PARTY_OFFICES)})\b"
 )
 #: How often a text writes a body before it counts as a party to the story, not a passing name.
 _AFFILIATION_MENTIONS = 3
@@ -76,11 +86,7 @@ def with_affiliations(draft: Draft, source: str, room: int = 2) -> tuple[Draft, 
 
 
 #: Words of an office in a body, before or after a name ("Tea Party founder", "director of").
-_OFFICE = re.compile(
-    r"\b(?i:(?:co-)?founder|organi[sz]er|president|director|spokes(?:man|woman|person)|"
-    r"chair(?:man|woman)?|leader|chief|secretary|official|aide|head|CEO|executive|"
-    r"counsel|strategist|advis[eo]r|manager|coordinator|member|activist|lawyer|attorney)s?\b"
-)
+_OFFICE = re.compile(rf"\b(?i:{'|'.join(_PARTY_OFFICES + _MORE_OFFICES)})s?\b")
 #: The words right before a name, within its clause: "the Dallas Tea Party founder ".
 _LEAD = re.compile(r"([^,.;:!?\"\u201c\u201d\n(]{1,80})$")
 #: An apposition after a name: ", director of the NAACP's Washington bureau".
