@@ -136,3 +136,17 @@ def test_iso_date(date_text: str, anchor: str | None, iso: str | None) -> None:
 )
 def test_names_a_date(date_text: str, names: bool) -> None:
     assert dates.names_a_date(date_text) is names
+
+
+@pytest.mark.parametrize(
+    ("date_text", "expected"),
+    [
+        ("December 9", (12, 9)),
+        ("on Sept. 13th", (9, 13)),
+        ("March 4, 2025", None),  # a year: an ISO date's business
+        ("The following day", None),
+        ("Room 9", None),
+    ],
+)
+def test_month_day_reads_only_a_month_and_a_day(date_text, expected):
+    assert dates.month_day(date_text) == expected

@@ -126,6 +126,18 @@ _EXPRESSIONS = (
 )
 
 
+#: A month and day and nothing else: "December 9", "on Sept. 13th".
+_MONTH_DAY = re.compile(rf"(?:on )?(?P<m>{_MONTH_NAMES})\.? {_DAY}", re.I)
+
+
+def month_day(date_text: str) -> tuple[int, int] | None:
+    """``(month, day)`` of date words that are only a month and a day ("December 9"), else None."""
+    found = _MONTH_DAY.fullmatch(" ".join(date_text.split()))
+    if found is None:
+        return None
+    return MONTHS[found["m"].casefold()], int(found["d"])
+
+
 def _is_month(word: str) -> bool:
     """A month name, not "May" the verb or "March" the walk: capitalised, or abbreviated."""
     return word[:1].isupper() and word.casefold().rstrip(".") in MONTHS

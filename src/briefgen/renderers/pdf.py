@@ -59,10 +59,6 @@ CLIP_SHORT = 80
 # : URL autolinks) and a backslash escapes any character, so escaping all of them is the one rule
 # that cannot miss a case.
 _TYPST_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
-#: A month and day without a year: "December 9", "Dec. 13".
-_MONTH_DAY = re.compile(
-    r"(?:on[ \t]+)?(?P<month>[A-Za-z]+\.?)[ \t]+(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NAMES = (
     "January",
@@ -113,13 +109,11 @@ def timeline_date(event: Event) -> tuple[str, str]:
         except (ValueError, IndexError):
             pass
         return event.date, ""
-    from briefgen.dates import MONTHS  # here: --help lists this module, and dates is heavy
+    from briefgen.dates import month_day  # here: --help lists this module, and dates is heavy
 
     written = event.date_text or ""
-    if day := _MONTH_DAY.fullmatch(written.strip()):
-        month = MONTHS.get(day["month"].casefold().rstrip("."))
-        if month is not None:
-            return f"{_MONTHS[month - 1]} {int(day['day'])}", ""
+    if found := month_day(written):
+        return f"{_MONTHS[found[0] - 1]} {found[1]}", ""
     return (_clip(written, 24) or "undated"), ""
 
 
