@@ -190,6 +190,15 @@ def output_name(job: Job, fmt: Format) -> str:
     return f"{job.stem}{BRIEF_FORMATS[fmt].extension}"
 
 
+def share_limits(conn: Connection, options: BatchOptions) -> None:
+    """Put the run's rate limits on ``conn``: every worker's requests then share them.
+
+    Always a limiter, even without ``--rpm``/``--tpm``, for its 429 gate: one rate-limited
+    answer slows every worker, not just the one that got it.
+    """
+    conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
+
+
 @contextlib.contextmanager
 def heap_frozen() -> Iterator[None]:
     """Keep the objects that exist when a run starts out of the cycle collector until it ends.
@@ -265,8 +274,7 @@ class Run:
         self.conn = conn
         self.report.backend, self.report.model = conn.backend, conn.model
         conn.llm.cache = ResponseCache(options.cache_dir) if options.cache_dir else None
-        # Always there for its 429 gate, which slows every worker when one is rate limited.
-        conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
+        share_limits(conn, options)
 
     def progress(self, current: str | None = None) -> None:
         if self.on_progress is None:

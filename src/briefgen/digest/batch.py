@@ -31,6 +31,7 @@ from briefgen.batch.run import (
     effective_jobs,
     exclusive,
     settings_digest,
+    share_limits,
 )
 from briefgen.costs import cost_usd
 from briefgen.digest.render import DIGEST_FORMATS, render_digest
@@ -39,7 +40,6 @@ from briefgen.digest.schema import MAX_SOURCES, MIN_SOURCES, Digest
 from briefgen.digest.stories import Entry, Grouping, group, read_grouping
 from briefgen.discovery import INDEX_NAME, REPORT_NAME, Found, check_layout, find
 from briefgen.errors import BriefgenError, ConfigError, SourceError
-from briefgen.limits import RunLimiter
 from briefgen.llm import AsyncClient
 from briefgen.output import ensure_folder, remove_temp_files, safe_relative_path, write_atomic
 from briefgen.renderers.base import Raw, escape_markdown, make_environment, template
@@ -303,7 +303,7 @@ async def _digest_all(run: _Run, todo: list[_Story], client: AsyncClient | None)
         conn = digester.connection
         run.digester = digester
         run.report.backend, run.report.model = conn.backend, conn.model
-        conn.llm.limiter = RunLimiter(options.rpm, options.tpm)
+        share_limits(conn, options)
         base_url = str(conn.llm.client.base_url)
         cost_usd(Usage(), conn.model, backend=conn.backend, base_url=base_url)  # load prices
         await pool(todo, run.digest, effective_jobs(options, run.settings))
