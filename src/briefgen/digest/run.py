@@ -179,25 +179,29 @@ class Digester(DigesterBase):
                 return self._digest(loaded, outlets)
         return self._digest(loaded, outlets)
 
+    def _brief(self, sid: str, source: Source) -> tuple[Briefing | Exception, BriefRecord]:
+        briefer = self._briefer
+        assert briefer is not None
+        self._say(f"briefing {sid}: {source.origin}")
+        t0 = time.monotonic()
+        with tally() as spent:
+            try:
+                brief: Briefing | Exception = briefer.brief(source.text, info=source.info)
+            except ExtractionError as exc:
+                brief = exc
+        return brief, brief_record(brief, spent, time.monotonic() - t0)
+
     def _digest(self, loaded: list[Source], outlets: Sequence[str | None] | None) -> Digest:
         briefer = self._briefer
         assert briefer is not None and briefer.connection is not None
         conn = briefer.connection
         started = time.monotonic()
-        briefs: list[Briefing | Exception] = []
-        records = []
-        for sid, source in zip(SOURCE_IDS, loaded, strict=False):
-            self._say(f"briefing {sid}: {source.origin}")
-            t0 = time.monotonic()
-            with tally() as spent:
-                try:
-                    brief: Briefing | Exception = briefer.brief(source.text, info=source.info)
-                except ExtractionError as exc:
-                    brief = exc
-            briefs.append(brief)
-            records.append(brief_record(brief, spent, time.monotonic() - t0))
+        done = [self._brief(i, s) for i, s in zip(SOURCE_IDS, loaded, strict=False)]
         views, described, warnings, notes = self._views(
-            loaded, briefs, records, list(outlets or [None] * len(loaded))
+            loaded,
+            [b for b, _ in done],
+            [r for _, r in done],
+            list(outlets or [None] * len(loaded)),
         )
         made = plan(views)
         self._say(f"merging: one request about {len(made.shown)} sentences")
